@@ -1,0 +1,100 @@
+// The one configuration schema. It is parsed once at start-up from the environment; nothing
+// else in Pulse reads process.env. Every setting has a default and a description, and a bad
+// value stops start-up with a message that names the setting.
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z.object({
+  PULSE_KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:19092')
+    .describe('Comma-separated Kafka bootstrap brokers (host:port).'),
+  PULSE_SCHEMA_REGISTRY_URL: z
+    .url()
+    .default('http://127.0.0.1:18081/apis/ccompat/v7')
+    .describe('Confluent-API schema registry base URL (Apicurio serves it under /apis/ccompat/v7).'),
+  PULSE_REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Redis URL for checkpointed state.'),
+  CLICKHOUSE_URL: z
+    .url()
+    .optional()
+    .describe('ClickHouse server URL. Unset: the embedded chDB engine at PULSE_CHDB_PATH.'),
+  CLICKHOUSE_USER: z.string().default('default').describe('ClickHouse user (server mode only).'),
+  CLICKHOUSE_PASSWORD: z.string().default('').describe('ClickHouse password (server mode only).'),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^\w+$/)
+    .default('pulse')
+    .describe('ClickHouse database for Pulse tables.'),
+  PULSE_CHDB_PATH: z.string().default('.data/chdb').describe('Data folder of the embedded chDB engine.'),
+  PULSE_STACK_DIR: z
+    .string()
+    .default('.stack')
+    .describe('Folder for downloaded jars, service data, pid files and logs of the local stack.'),
+  PULSE_KAFKA_PORT: port
+    .default(19092)
+    .describe('Port of the local Kafka broker started by `pulse stack up`.'),
+  PULSE_REGISTRY_PORT: port.default(18081).describe('Port of the local Apicurio registry.'),
+  PULSE_API_PORT: port
+    .default(8090)
+    .describe('HTTP port of the pipeline process (queries, health, metrics).'),
+  PULSE_API_HOST: z.string().default('127.0.0.1').describe('Address the HTTP API binds to.'),
+  PULSE_LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error', 'silent'])
+    .default('info')
+    .describe('Log level.'),
+  PULSE_LOADER_BATCH_MAX: positiveInt
+    .default(5000)
+    .describe('Largest number of events one loader insert carries.'),
+  PULSE_LOADER_FLUSH_MS: positiveInt
+    .default(500)
+    .describe('Longest time a loader holds consumed events before inserting them.'),
+  PULSE_CONSUMER_GROUP_PREFIX: z
+    .string()
+    .default('pulse')
+    .describe('Prefix of consumer group ids (one group per stage).'),
+  PULSE_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[\w.-]*$/)
+    .default('')
+    .describe('Prefix applied to every topic name (isolates environments sharing one cluster).'),
+});
+
+export type PulseConfig = z.infer<typeof configSchema>;
+
+export function parseConfig(env: Record<string, string | undefined>): PulseConfig {
+  const relevant = Object.fromEntries(
+    Object.keys(configSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const result = configSchema.safeParse(relevant);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '(config)');
+      return `${key}=${JSON.stringify(relevant[key] ?? null)}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  return result.data;
+}
+
+let cached: PulseConfig | undefined;
+
+/** The process configuration, parsed from the environment once. */
+export function loadConfig(): PulseConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Rows for the README's configuration table. */
+export function describeConfig(): { name: string; default: string; description: string }[] {
+  return Object.entries(configSchema.shape).map(([name, schema]) => {
+    const parsed = schema.safeParse(undefined);
+    return {
+      name,
+      default: parsed.success && parsed.data !== undefined ? String(parsed.data) : '(unset)',
+      description: schema.description ?? '',
+    };
+  });
+}
