@@ -3,8 +3,12 @@
 // commands such as `pulse detect` start fast.
 import { Command, CommanderError } from 'commander';
 import { PulseError, errorMessage } from '../errors.ts';
-import { rootLogger } from '../logger.ts';
 // command imports (one line per command module)
+import { registerStackCommand } from './commands/stackCommand.ts';
+import { registerRunCommand } from './commands/runCommand.ts';
+import { registerMigrateCommand } from './commands/migrateCommand.ts';
+import { registerTopicsCommand } from './commands/topicsCommand.ts';
+import { registerQueryCommand } from './commands/queryCommand.ts';
 
 const program = new Command('pulse')
   .description('Pulse: streaming analytics for workflow executions')
@@ -12,6 +16,11 @@ const program = new Command('pulse')
   .exitOverride();
 
 // command registrations (one line per command module)
+registerStackCommand(program);
+registerRunCommand(program);
+registerMigrateCommand(program);
+registerTopicsCommand(program);
+registerQueryCommand(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -20,8 +29,9 @@ try {
     process.exitCode = error.exitCode;
   } else {
     const retriable = error instanceof PulseError ? error.retriable : undefined;
-    rootLogger.error(errorMessage(error), { module: 'cli', retriable });
-    process.stderr.write(`pulse: ${errorMessage(error)}\n`);
+    process.stderr.write(
+      `pulse: ${errorMessage(error)}${retriable === true ? ' (temporary: retry later)' : ''}\n`,
+    );
     process.exitCode = 1;
   }
 }

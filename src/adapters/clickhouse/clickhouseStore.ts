@@ -1,0 +1,171 @@
+// ClickHouse access through @clickhouse/client, backed by the embedded chDB engine by default or
+// by a server when CLICKHOUSE_URL is set. chDB keeps `clickhouse_settings` in force for the rest of
+// the session, so every call here passes every per-call setting explicitly (a dedup token left
+// over from one insert would silently swallow the next one).
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { PulseConfig } from '../../config.ts';
+import { NonRetriableError, TransientError, errorMessage } from '../../errors.ts';
+
+export interface ClickHouseTarget {
+  readonly mode: 'embedded' | 'server';
+  readonly database: string;
+  /** chDB data folder (embedded) or server URL */
+  readonly location: string;
+}
+
+export interface InsertOptions {
+  /** deterministic token: a replayed insert with the same token is a no-op */
+  readonly dedupToken: string;
+}
+
+export type QueryParams = Record<string, unknown>;
+
+function classify(error: unknown, what: string): Error {
+  const message = errorMessage(error);
+  // ClickHouse server errors carry a numeric code; syntax, unknown table/column and type errors
+  // will not pass by retrying, connection trouble and overload will.
+  const code =
+    error !== null && typeof error === 'object' && 'code' in error
+      ? String((error as { code: unknown }).code)
+      : '';
+  const permanent =
+    /SYNTAX_ERROR|UNKNOWN_(TABLE|IDENTIFIER|DATABASE|FUNCTION)|TYPE_MISMATCH|READONLY|Cannot execute query in readonly mode|Syntax error|Unknown (table|expression|identifier)|doesn't exist|ILLEGAL_TYPE|NOT_IMPLEMENTED|CANNOT_PARSE/i;
+  if (permanent.test(message) || ['62', '60', '47', '81', '164', '53', '46', '27'].includes(code)) {
+    return new NonRetriableError(`${what}: ${message}`, { cause: error, code: 'CLICKHOUSE_QUERY' });
+  }
+  return new TransientError(`${what}: ${message}`, { cause: error, code: 'CLICKHOUSE_UNAVAILABLE' });
+}
+
+export class ClickHouseStore {
+  readonly target: ClickHouseTarget;
+  readonly #client: ClickHouseClient;
+  readonly #readOnly: boolean;
+
+  private constructor(target: ClickHouseTarget, client: ClickHouseClient, readOnly: boolean) {
+    this.target = target;
+    this.#client = client;
+    this.#readOnly = readOnly;
+  }
+
+  /**
+   * Opens the store. `readOnly` gives a separate session with readonly=1 for analysts' SQL: in
+   * chDB the setting sticks to that session only, so the loaders' session keeps writing.
+   */
+  static async open(
+    config: PulseConfig,
+    projectRoot: string,
+    options: { readOnly?: boolean } = {},
+  ): Promise<ClickHouseStore> {
+    const readOnly = options.readOnly ?? false;
+    const database = config.CLICKHOUSE_DATABASE;
+    if (config.CLICKHOUSE_URL !== undefined) {
+      const client = createClient({
+        url: config.CLICKHOUSE_URL,
+        username: config.CLICKHOUSE_USER,
+        password: config.CLICKHOUSE_PASSWORD,
+        request_timeout: 60_000,
+      });
+      return new ClickHouseStore(
+        { mode: 'server', database, location: config.CLICKHOUSE_URL },
+        client,
+        readOnly,
+      );
+    }
+    const dataPath = path.resolve(projectRoot, config.PULSE_CHDB_PATH);
+    mkdirSync(dataPath, { recursive: true });
+    // chdb is imported lazily: commands that never touch ClickHouse should not load the engine.
+    const { createChdbConnection } = await import('chdb/connection');
+    let client: ClickHouseClient;
+    try {
+      client = createClient({ connection: createChdbConnection({ path: dataPath }) } as Parameters<
+        typeof createClient
+      >[0]);
+    } catch (error) {
+      throw new NonRetriableError(
+        `cannot open the chDB data folder ${dataPath} (PULSE_CHDB_PATH): ${errorMessage(error)}. ` +
+          'Only one process may own it; in embedded mode query through the running pipeline (`pulse query`).',
+        { cause: error },
+      );
+    }
+    return new ClickHouseStore({ mode: 'embedded', database, location: dataPath }, client, readOnly);
+  }
+
+  #settings(extra: ClickHouseSettings = {}): ClickHouseSettings {
+    if (this.#readOnly) return { readonly: '1', ...extra };
+    return { insert_deduplication_token: '', ...extra };
+  }
+
+  async version(): Promise<string> {
+    const rows = await this.query<{ v: string }>('SELECT version() AS v');
+    return rows[0]?.v ?? 'unknown';
+  }
+
+  async command(sql: string, params: QueryParams = {}): Promise<void> {
+    try {
+      await this.#client.command({ query: sql, query_params: params, clickhouse_settings: this.#settings() });
+    } catch (error) {
+      throw classify(error, `ClickHouse command failed (${sql.slice(0, 80)})`);
+    }
+  }
+
+  async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
+    try {
+      const result = await this.#client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: this.#settings(),
+      });
+      return await result.json<T>();
+    } catch (error) {
+      throw classify(error, 'ClickHouse query failed');
+    }
+  }
+
+  /** Runs analyst SQL and returns column names with rows (readonly sessions only). */
+  async queryTable(
+    sql: string,
+  ): Promise<{ columns: { name: string; type: string }[]; rows: Record<string, unknown>[] }> {
+    if (!this.#readOnly) throw new NonRetriableError('analyst queries must use the read-only session');
+    try {
+      const result = await this.#client.query({
+        query: sql,
+        format: 'JSON',
+        clickhouse_settings: this.#settings(),
+      });
+      const body = await result.json<Record<string, unknown>>();
+      return { columns: body.meta ?? [], rows: body.data };
+    } catch (error) {
+      throw classify(error, 'query failed');
+    }
+  }
+
+  /** Inserts rows with an explicit deduplication token; replaying the same token inserts nothing. */
+  async insert(
+    table: string,
+    rows: readonly Record<string, unknown>[],
+    options: InsertOptions,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await this.#client.insert({
+        table: `${this.target.database}.${table}`,
+        values: rows as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        clickhouse_settings: this.#settings({
+          insert_deduplication_token: options.dedupToken,
+          insert_deduplicate: 1,
+          date_time_input_format: 'best_effort',
+        }),
+      });
+    } catch (error) {
+      throw classify(error, `insert into ${table} failed`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { rootLogger, setLogLevel } from '../../logger.ts';
+import { projectRoot } from '../projectRoot.ts';
+
+/** Stops the process cleanly on SIGTERM/SIGINT: finish the batch, commit, leave the group. */
+export function onShutdown(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const handler = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      rootLogger.info('shutting down', { module: 'cli', signal });
+      stop()
+        .catch((error: unknown) => {
+          rootLogger.error('shutdown failed', { module: 'cli', error });
+          process.exitCode = 1;
+        })
+        .finally(resolve);
+    };
+    process.once('SIGTERM', handler);
+    process.once('SIGINT', handler);
+  });
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('Run the pipeline stages (archive loader) and the HTTP API until SIGTERM/SIGINT')
+    .option('--no-api', 'do not serve the HTTP API')
+    .action(async (opts: { api: boolean }) => {
+      const config = loadConfig();
+      setLogLevel(config.PULSE_LOG_LEVEL);
+      const { startPulseProcess } = await import('../../pipeline/pulseProcess.ts');
+      const running = await startPulseProcess(config, projectRoot, rootLogger, { api: opts.api });
+      await running.ready;
+      rootLogger.info('pipeline running', {
+        module: 'cli',
+        api: running.apiUrl,
+        clickhouse: running.store.target,
+      });
+      await onShutdown(() => running.stop());
+    });
+}

@@ -1,0 +1,289 @@
+// The loader runner: consume → decode → validate → insert idempotently into ClickHouse → commit.
+//
+// Exactly-once into ClickHouse without transactions there:
+//   1. Messages are buffered per partition and flushed as one contiguous offset range [from, to].
+//   2. Before inserting, the range is written to Redis as the partition's *intent*.
+//   3. The insert carries the deterministic token `<group>:<topic>:<partition>:<from>-<to>`;
+//      ClickHouse drops an insert whose token it has already seen.
+//   4. Dead letters are produced (awaited), then offset to+1 is committed.
+// After a crash anywhere in 2–4 the partition restarts at `from`; the intent makes the runner
+// rebuild exactly the same range, so the replayed insert carries the same token and is a no-op.
+// The table's ReplacingMergeTree natural key is the second line of defence.
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
+import { idempotentProducer, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
+import type { RedisState } from '../adapters/redis/redisState.ts';
+import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
+import { errorMessage, isRetriable } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { deadLetterMessage } from './deadLetters.ts';
+import { prepareChunk, type DecodedEntry, type LoaderDefinition } from './loaderDefinition.ts';
+import type { StageMetrics } from './stageMetrics.ts';
+
+export interface LoaderOptions {
+  readonly groupId: string;
+  readonly inputTopic: string;
+  readonly deadLetterTopic: string;
+  readonly batchMax: number;
+  readonly flushMs: number;
+  /** partitions processed concurrently by this instance */
+  readonly concurrency?: number;
+}
+
+interface Intent {
+  readonly from: string;
+  readonly to: string;
+}
+
+interface PartitionBuffer {
+  messages: KafkaMessage[];
+  firstReceivedAt: number;
+  /** serialises flushes of one partition */
+  flushing: Promise<void>;
+  paused: boolean;
+  retryDelayMs: number;
+}
+
+export interface LoaderHandle {
+  readonly metrics: StageMetrics;
+  /** resolves when the consumer is running */
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLoader<Row>(deps: {
+  readonly kafka: Kafka;
+  readonly registry: AvroRegistry;
+  readonly store: ClickHouseStore;
+  readonly state: RedisState;
+  readonly definition: LoaderDefinition<Row>;
+  readonly options: LoaderOptions;
+  readonly metrics: StageMetrics;
+  readonly log: Logger;
+}): Promise<LoaderHandle> {
+  const { kafka, registry, store, state, definition, options, metrics } = deps;
+  const log = deps.log.child({ module: 'loader', stage: definition.name });
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    // Offsets are committed by hand after the rows are durable.
+    maxWaitTimeInMs: Math.min(500, options.flushMs),
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+    readUncommitted: false,
+  });
+  const producer: Producer = idempotentProducer(kafka);
+  const buffers = new Map<number, PartitionBuffer>();
+  let stopping = false;
+
+  const intentKey = (partition: number): string =>
+    state.key('loader', options.groupId, options.inputTopic, partition, 'intent');
+
+  const bufferOf = (partition: number): PartitionBuffer => {
+    let buffer = buffers.get(partition);
+    if (buffer === undefined) {
+      buffer = {
+        messages: [],
+        firstReceivedAt: 0,
+        flushing: Promise.resolve(),
+        paused: false,
+        retryDelayMs: 200,
+      };
+      buffers.set(partition, buffer);
+    }
+    return buffer;
+  };
+
+  async function decodeAll(messages: readonly KafkaMessage[]): Promise<DecodedEntry[]> {
+    const entries: DecodedEntry[] = [];
+    for (const message of messages) {
+      try {
+        entries.push({ offset: message.offset, decoded: await registry.decode(message.value) });
+      } catch (error) {
+        if (!(error instanceof DecodeError)) throw error; // registry unreachable: retry the chunk
+        entries.push({
+          offset: message.offset,
+          decodeError: { errorClass: error.name, reason: error.reason, message: error.message },
+        });
+      }
+    }
+    return entries;
+  }
+
+  /** Flushes the partition's buffer once; returns false when it has to wait for more messages. */
+  async function flushOnce(partition: number): Promise<boolean> {
+    const buffer = bufferOf(partition);
+    const messages = buffer.messages;
+    const first = messages[0];
+    if (first === undefined) return true;
+    const intent = await state.getJson<Intent>(intentKey(partition));
+    let to: bigint;
+    if (intent !== undefined && intent.from === first.offset) {
+      // A previous attempt at this range may have inserted already: rebuild exactly that range.
+      to = BigInt(intent.to);
+      const last = messages.at(-1);
+      if (last === undefined || BigInt(last.offset) < to) return false;
+    } else {
+      const end = messages[Math.min(messages.length, options.batchMax) - 1] ?? first;
+      to = BigInt(end.offset);
+      await state.setJson(intentKey(partition), { from: first.offset, to: end.offset } satisfies Intent);
+    }
+    const count = messages.findIndex((m) => BigInt(m.offset) > to);
+    const chunk = count === -1 ? messages.slice() : messages.slice(0, count);
+    const decoded = await decodeAll(chunk);
+    const prepared = prepareChunk(definition, partition, decoded);
+    const token = `${options.groupId}:${options.inputTopic}:${partition}:${first.offset}-${to}`;
+    await store.insert(definition.table, prepared.rows as Record<string, unknown>[], { dedupToken: token });
+    if (prepared.rejected.length > 0) {
+      const byOffset = new Map(chunk.map((m) => [m.offset, m]));
+      await producer.send({
+        topic: options.deadLetterTopic,
+        acks: -1,
+        messages: prepared.rejected.map((r) => {
+          const original = byOffset.get(r.offset);
+          return deadLetterMessage({
+            key: original?.key ?? null,
+            value: original?.value ?? null,
+            sourceTopic: options.inputTopic,
+            sourcePartition: partition,
+            sourceOffset: r.offset,
+            sourceTimestamp: original?.timestamp ?? '',
+            stage: r.stage,
+            errorClass: r.errorClass,
+            reason: r.reason,
+            message: r.message,
+          });
+        }),
+      });
+      metrics.add('dlq_records_total', prepared.rejected.length);
+    }
+    await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: (to + 1n).toString() }]);
+    // A rebalance during the flush replaced the buffer: what it holds now is not ours to trim.
+    if (buffer.messages !== messages) return true;
+    buffer.messages = messages.slice(chunk.length);
+    buffer.firstReceivedAt = buffer.messages.length > 0 ? Date.now() : 0;
+    metrics.add('rows_inserted_total', prepared.rows.length);
+    metrics.add('messages_total', chunk.length);
+    metrics.set('committed_offset', Number(to + 1n), { partition: String(partition) });
+    return true;
+  }
+
+  /** Flushes with backoff: on a transient failure the partition pauses until a retry succeeds. */
+  function flush(partition: number, force: boolean): Promise<void> {
+    const buffer = bufferOf(partition);
+    buffer.flushing = buffer.flushing.then(async () => {
+      for (;;) {
+        if (buffer.messages.length === 0) return;
+        const due =
+          force ||
+          buffer.messages.length >= options.batchMax ||
+          Date.now() - buffer.firstReceivedAt >= options.flushMs;
+        if (!due) return;
+        try {
+          const progressed = await flushOnce(partition);
+          if (buffer.paused) {
+            buffer.paused = false;
+            consumer.resume([{ topic: options.inputTopic, partitions: [partition] }]);
+            log.info('partition resumed', { partition });
+          }
+          buffer.retryDelayMs = 200;
+          if (!progressed || buffer.messages.length < options.batchMax) return;
+        } catch (error) {
+          if (!isRetriable(error) || stopping) {
+            log.error('flush failed', { partition, error });
+            if (!isRetriable(error)) throw error;
+            return;
+          }
+          if (!buffer.paused) {
+            buffer.paused = true;
+            consumer.pause([{ topic: options.inputTopic, partitions: [partition] }]);
+            metrics.add('pauses_total', 1);
+          }
+          log.warn('flush failed, partition paused, retrying', {
+            partition,
+            error,
+            retryInMs: buffer.retryDelayMs,
+          });
+          await new Promise((r) => setTimeout(r, buffer.retryDelayMs));
+          buffer.retryDelayMs = Math.min(buffer.retryDelayMs * 2, 10_000);
+          metrics.add('retries_total', 1);
+        }
+      }
+    });
+    return buffer.flushing;
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
+    if (isStale() || stopping) return;
+    const buffer = bufferOf(batch.partition);
+    const lastBuffered = buffer.messages.at(-1)?.offset;
+    for (const message of batch.messages) {
+      if (lastBuffered !== undefined && BigInt(message.offset) <= BigInt(lastBuffered)) continue;
+      if (buffer.messages.length === 0) buffer.firstReceivedAt = Date.now();
+      buffer.messages.push(message);
+    }
+    // Resolving moves kafkajs's fetch position only; the commit happens after the insert.
+    const lastOffset = batch.messages.at(-1)?.offset;
+    if (lastOffset !== undefined) resolveOffset(lastOffset);
+    metrics.set('lag', Number(batch.offsetLag()), { partition: String(batch.partition) });
+    // Backpressure: a full buffer is flushed before more is fetched for this partition.
+    if (buffer.messages.length >= options.batchMax) await flush(batch.partition, false);
+    await heartbeat();
+  }
+
+  await producer.connect();
+  await consumer.connect();
+  // A rebalance resets fetch positions to the committed offsets; buffered messages would be
+  // fetched again (here or by another instance), so they are dropped.
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assigned = event.payload.memberAssignment[options.inputTopic] ?? [];
+    for (const [partition, buffer] of buffers) {
+      buffer.messages = [];
+      if (!assigned.includes(partition)) buffers.delete(partition);
+    }
+    metrics.add('rebalances_total', 1);
+    log.info('partitions assigned', { partitions: assigned });
+  });
+  await consumer.subscribe({ topic: options.inputTopic, fromBeginning: true });
+  const ready = new Promise<void>((resolve) => {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      resolve();
+    });
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.concurrency ?? 3,
+    eachBatch,
+  });
+
+  const timer = setInterval(
+    () => {
+      for (const partition of buffers.keys()) {
+        flush(partition, false).catch((error: unknown) => {
+          log.error('loader stopped on a non-retriable error', { error });
+        });
+      }
+    },
+    Math.max(50, Math.floor(options.flushMs / 4)),
+  );
+
+  return {
+    metrics,
+    ready,
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      try {
+        consumer.pause([{ topic: options.inputTopic }]);
+        await Promise.all([...buffers.keys()].map((p) => flush(p, true).catch(() => undefined)));
+      } finally {
+        await consumer.disconnect().catch((error: unknown) => {
+          log.warn('consumer disconnect failed', {
+            error: errorMessage(translateKafkaError(error, 'disconnect')),
+          });
+        });
+        await producer.disconnect().catch(() => undefined);
+      }
+    },
+  };
+}

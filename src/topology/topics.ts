@@ -1,0 +1,48 @@
+// Topics as code: every topic Pulse uses, with its partitions, retention, cleanup policy and the
+// Avro schema registered for its values (TopicNameStrategy: `<topic>-value`). `pulse topics apply`
+// makes the cluster match this list, idempotently.
+
+export interface TopicSpec {
+  /** base name; the configured PULSE_TOPIC_PREFIX is prepended */
+  readonly name: string;
+  readonly partitions: number;
+  readonly retentionMs: number;
+  readonly cleanupPolicy: 'delete' | 'compact';
+  /** schema file under schemas/ for the record values, or null for raw bytes (DLQs) */
+  readonly valueSchema: string | null;
+  readonly description: string;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export const EXECUTIONS_TOPIC = 'workflow.executions.v1';
+export const EXECUTIONS_DLQ_TOPIC = 'workflow.executions.dlq.v1';
+
+export const topicCatalog: readonly TopicSpec[] = [
+  {
+    name: EXECUTIONS_TOPIC,
+    partitions: 6,
+    retentionMs: 7 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.executions.v1.avsc',
+    description: 'Execution events from the workflow runtime; key = workflowId.',
+  },
+  {
+    name: EXECUTIONS_DLQ_TOPIC,
+    partitions: 3,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Undecodable or invalid execution events: original bytes, reason in headers.',
+  },
+];
+
+export function topicName(prefix: string, base: string): string {
+  return `${prefix}${base}`;
+}
+
+export function topicSpec(base: string): TopicSpec {
+  const spec = topicCatalog.find((t) => t.name === base);
+  if (spec === undefined) throw new Error(`unknown topic ${base}`);
+  return spec;
+}
