@@ -20,6 +20,7 @@ export default defineConfig({
           environment: 'node',
           pool: 'forks',
           globalSetup: ['test/integration/globalSetup.ts'],
+          setupFiles: ['test/integration/setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 240_000,
           fileParallelism: false,

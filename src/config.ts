@@ -51,6 +51,15 @@ export const configSchema = z.object({
   PULSE_LOADER_FLUSH_MS: positiveInt
     .default(500)
     .describe('Longest time a loader holds consumed events before inserting them.'),
+  PULSE_CONSUMER_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(6000)
+    .max(300_000)
+    .default(10_000)
+    .describe(
+      'Consumer session timeout: how long a crashed instance holds its partitions before a rebalance.',
+    ),
   PULSE_CONSUMER_GROUP_PREFIX: z
     .string()
     .default('pulse')

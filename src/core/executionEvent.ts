@@ -58,14 +58,18 @@ export const executionEventSchema = z
     error: executionErrorSchema.nullable().default(null),
     attributes: z.record(z.string(), z.string()).default({}),
   })
-  .superRefine((event, ctx) => {
-    if (STEP_TYPES.has(event.type) && event.stepId === null) {
-      ctx.addIssue({ code: 'custom', path: ['stepId'], message: `${event.type} needs a stepId` });
-    }
-    if (FAILED_TYPES.has(event.type) && event.error === null) {
-      ctx.addIssue({ code: 'custom', path: ['error'], message: `${event.type} needs an error` });
-    }
-  });
+  .superRefine(
+    (event, ctx) => {
+      if (STEP_TYPES.has(event.type) && !event.stepId) {
+        ctx.addIssue({ code: 'custom', path: ['stepId'], message: `${event.type} needs a stepId` });
+      }
+      if (FAILED_TYPES.has(event.type) && !event.error) {
+        ctx.addIssue({ code: 'custom', path: ['error'], message: `${event.type} needs an error` });
+      }
+    },
+    // Run the cross-field rules even when other fields failed, so every failing field is named.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 /** A validated execution event, as on the wire. */
 export type ExecutionEvent = z.output<typeof executionEventSchema>;

@@ -26,6 +26,7 @@ export interface LoaderOptions {
   readonly deadLetterTopic: string;
   readonly batchMax: number;
   readonly flushMs: number;
+  readonly sessionTimeoutMs: number;
   /** partitions processed concurrently by this instance */
   readonly concurrency?: number;
 }
@@ -67,8 +68,8 @@ export async function startLoader<Row>(deps: {
     groupId: options.groupId,
     // Offsets are committed by hand after the rows are durable.
     maxWaitTimeInMs: Math.min(500, options.flushMs),
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
     readUncommitted: false,
   });
   const producer: Producer = idempotentProducer(kafka);

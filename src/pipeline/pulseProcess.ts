@@ -72,6 +72,7 @@ export async function startPulseProcess(
       deadLetterTopic: topicName(prefix, archiveLoader.deadLetters),
       batchMax: config.PULSE_LOADER_BATCH_MAX,
       flushMs: config.PULSE_LOADER_FLUSH_MS,
+      sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
     },
   });
   const loaders = [archive];

@@ -1,0 +1,135 @@
+// Shared helpers for integration tests: a configuration isolated per test (unique topics, groups,
+// Redis keys and chDB folder), condition waits instead of sleeps, and Kafka read-back.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { inject } from 'vitest';
+import type { KafkaMessage } from 'kafkajs';
+import { createKafka, parseBrokers } from '../../src/adapters/kafka/kafkaClient.ts';
+import { parseConfig, type PulseConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+
+export const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+export const testLog = createLogger({ test: true });
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** Environment for a Pulse process that shares the stack but nothing else with other tests. */
+export async function isolatedEnv(name: string): Promise<Record<string, string>> {
+  const endpoints = inject('endpoints');
+  const id = `${name}-${randomBytes(4).toString('hex')}`;
+  const env: Record<string, string> = {
+    PULSE_KAFKA_BROKERS: endpoints.kafkaBrokers,
+    PULSE_SCHEMA_REGISTRY_URL: endpoints.registryUrl,
+    PULSE_REDIS_URL: endpoints.redisUrl,
+    PULSE_TOPIC_PREFIX: `t.${id}.`,
+    PULSE_CONSUMER_GROUP_PREFIX: `pulse-test-${id}`,
+    PULSE_CHDB_PATH: path.join('.data', 'test', id),
+    PULSE_API_PORT: String(await freePort()),
+    PULSE_LOG_LEVEL: 'warn',
+    PULSE_LOADER_FLUSH_MS: '200',
+    PULSE_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+  };
+  if (endpoints.clickhouseUrl !== null) {
+    env.CLICKHOUSE_URL = endpoints.clickhouseUrl;
+    env.CLICKHOUSE_DATABASE = `pulse_${id.replaceAll('-', '_')}`;
+  }
+  return env;
+}
+
+export function configFrom(env: Record<string, string>): PulseConfig {
+  return parseConfig(env);
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
+}
+
+/** Reads a topic from the beginning (committed records only) until `count` messages arrived. */
+export async function readTopic(
+  config: PulseConfig,
+  topic: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<KafkaMessage[]> {
+  const kafka = createKafka(
+    { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'test-reader' },
+    testLog,
+  );
+  const consumer = kafka.consumer({
+    groupId: `reader-${randomBytes(6).toString('hex')}`,
+    readUncommitted: false,
+  });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      messages.push(message);
+      await Promise.resolve();
+    },
+  });
+  try {
+    await waitFor(
+      `${count} messages on ${topic}`,
+      async () => (messages.length >= count ? true : undefined),
+      timeoutMs,
+    );
+    // Linger briefly so that extra (duplicate) messages would be seen too.
+    await new Promise((r) => setTimeout(r, 1500));
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export function spawnPulse(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(path.join(projectRoot, 'bin', 'pulse'), args, {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    if (process.env.PULSE_TEST_VERBOSE === '1') process.stderr.write(d);
+  });
+  return child;
+}
+
+export async function apiQuery<T>(env: Record<string, string>, sql: string): Promise<T[]> {
+  const res = await fetch(`http://127.0.0.1:${env.PULSE_API_PORT}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql }),
+  });
+  if (!res.ok) throw new Error(`query failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { rows: T[] }).rows;
+}
