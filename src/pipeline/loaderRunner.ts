@@ -213,8 +213,9 @@ export async function startLoader<Row>(deps: {
     return buffer.flushing;
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
-    if (isStale() || stopping) return;
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (payload.isStale() || stopping) return;
     const buffer = bufferOf(batch.partition);
     const lastBuffered = buffer.messages.at(-1)?.offset;
     for (const message of batch.messages) {
@@ -224,11 +225,11 @@ export async function startLoader<Row>(deps: {
     }
     // Resolving moves kafkajs's fetch position only; the commit happens after the insert.
     const lastOffset = batch.messages.at(-1)?.offset;
-    if (lastOffset !== undefined) resolveOffset(lastOffset);
+    if (lastOffset !== undefined) payload.resolveOffset(lastOffset);
     metrics.set('lag', Number(batch.offsetLag()), { partition: String(batch.partition) });
     // Backpressure: a full buffer is flushed before more is fetched for this partition.
     if (buffer.messages.length >= options.batchMax) await flush(batch.partition, false);
-    await heartbeat();
+    await payload.heartbeat();
   }
 
   await producer.connect();

@@ -322,11 +322,7 @@ async function registryReady(config: PulseConfig): Promise<boolean> {
   return res.ok;
 }
 
-async function startRegistry(
-  config: PulseConfig,
-  paths: StackPaths,
-  projectRoot: string,
-): Promise<ServiceStatus> {
+async function startRegistry(config: PulseConfig, paths: StackPaths): Promise<ServiceStatus> {
   const address = `${registryBase(config)}/apis/ccompat/v7`;
   const logFile = path.join(paths.logs, 'registry.log');
   const existing = readPid(paths, 'registry');
@@ -364,7 +360,6 @@ async function startRegistry(
     throw new TransientError(
       `registry rejected the global compatibility rule: ${res.status} ${await res.text()}`,
     );
-  void projectRoot;
   return { name: 'registry', address, state: 'running', pid, startMs: Date.now() - started, log: logFile };
 }
 
@@ -456,7 +451,7 @@ export async function stackUp(
   // Start the JVMs side by side: each takes a few seconds of mostly waiting.
   const [kafka, registry] = await Promise.all([
     startKafka(config, paths, log, projectRoot),
-    startRegistry(config, paths, projectRoot),
+    startRegistry(config, paths),
   ]);
   const redis = await startRedis(config, paths);
   return [kafka, registry, redis, clickhouseStatus(config, projectRoot)];

@@ -100,7 +100,10 @@ export async function setup(project: TestProject): Promise<void> {
     const startedHere = before.some(
       (s) => s.state === 'stopped' && (s.name === 'kafka' || s.name === 'registry'),
     );
-    if (startedHere) teardownActions.push(async () => void (await stackDown(config, root)));
+    if (startedHere)
+      teardownActions.push(async () => {
+        await stackDown(config, root);
+      });
     endpoints = {
       kafkaBrokers: rows.find((r) => r.name === 'kafka')?.address ?? config.PULSE_KAFKA_BROKERS,
       registryUrl: config.PULSE_SCHEMA_REGISTRY_URL,

@@ -71,7 +71,7 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 /** Reads a topic from the beginning (committed records only) until `count` messages arrived. */
@@ -101,7 +101,7 @@ export async function readTopic(
   try {
     await waitFor(
       `${count} messages on ${topic}`,
-      async () => (messages.length >= count ? true : undefined),
+      () => Promise.resolve(messages.length >= count ? true : undefined),
       timeoutMs,
     );
     // Linger briefly so that extra (duplicate) messages would be seen too.
@@ -118,7 +118,7 @@ export function spawnPulse(args: string[], env: Record<string, string>): ChildPr
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr?.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     if (process.env.PULSE_TEST_VERBOSE === '1') process.stderr.write(d);
   });
   return child;

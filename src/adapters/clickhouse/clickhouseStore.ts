@@ -26,10 +26,7 @@ function classify(error: unknown, what: string): Error {
   const message = errorMessage(error);
   // ClickHouse server errors carry a numeric code; syntax, unknown table/column and type errors
   // will not pass by retrying, connection trouble and overload will.
-  const code =
-    error !== null && typeof error === 'object' && 'code' in error
-      ? String((error as { code: unknown }).code)
-      : '';
+  const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : '';
   const permanent =
     /SYNTAX_ERROR|UNKNOWN_(TABLE|IDENTIFIER|DATABASE|FUNCTION)|TYPE_MISMATCH|READONLY|Cannot execute query in readonly mode|Syntax error|Unknown (table|expression|identifier)|doesn't exist|ILLEGAL_TYPE|NOT_IMPLEMENTED|CANNOT_PARSE/i;
   if (permanent.test(message) || ['62', '60', '47', '81', '164', '53', '46', '27'].includes(code)) {

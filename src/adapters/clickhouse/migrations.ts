@@ -34,9 +34,9 @@ export async function migrate(store: ClickHouseStore, projectRoot: string): Prom
     `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY version`,
   );
   const done = new Set(
-    (await store.query<{ version: number }>(`SELECT version FROM ${db}.schema_migrations FINAL`)).map((r) =>
-      Number(r.version),
-    ),
+    (
+      await store.query<{ version: number | string }>(`SELECT version FROM ${db}.schema_migrations FINAL`)
+    ).map((r) => Number(r.version)),
   );
   const dir = migrationsDir(projectRoot);
   const files = readdirSync(dir)

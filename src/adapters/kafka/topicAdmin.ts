@@ -1,4 +1,4 @@
-import type { ConfigResourceTypes, Kafka } from 'kafkajs';
+import kafkajs, { type Kafka } from 'kafkajs';
 import type { TopicSpec } from '../../topology/topics.ts';
 import { translateKafkaError } from './kafkaClient.ts';
 
@@ -8,8 +8,8 @@ export interface TopicChange {
   readonly detail?: string;
 }
 
-// kafkajs's ConfigResourceTypes enum is not a named ESM export of the CommonJS build; TOPIC is 2.
-const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+// kafkajs's CommonJS build does not expose ConfigResourceTypes as a named ESM export.
+const TOPIC_RESOURCE = kafkajs.ConfigResourceTypes.TOPIC;
 
 function desiredConfig(spec: TopicSpec): Record<string, string> {
   return { 'retention.ms': String(spec.retentionMs), 'cleanup.policy': spec.cleanupPolicy };

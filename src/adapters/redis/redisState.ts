@@ -42,7 +42,8 @@ export class RedisState {
 
   async ping(): Promise<boolean> {
     try {
-      return (await this.#redis.ping()) === 'PONG';
+      await this.#redis.ping();
+      return true;
     } catch {
       return false;
     }

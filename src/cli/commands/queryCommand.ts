@@ -44,7 +44,7 @@ export function renderTable(result: TableResult): string {
 function formatCell(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as string | number | boolean);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export function registerQueryCommand(program: Command): void {

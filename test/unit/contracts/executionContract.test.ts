@@ -32,7 +32,7 @@ describe('execution event contract', () => {
     (_i, fixture) => {
       const parsed = validateExecutionEvent(fixture);
       expect(parsed.ok).toBe(true);
-      const decoded = v1.fromBuffer(v1.toBuffer(fixture));
+      const decoded: unknown = v1.fromBuffer(v1.toBuffer(fixture));
       expect(validateExecutionEvent(decoded)).toEqual(parsed);
       expect(JSON.parse(JSON.stringify(decoded))).toEqual(fixture);
     },
