@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { PulseError, errorMessage } from '../errors.ts';
 // command imports (one line per command module)
+import { registerForecastCommand } from './commands/forecastCommand.ts';
 import { registerStackCommand } from './commands/stackCommand.ts';
 import { registerRunCommand } from './commands/runCommand.ts';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
@@ -16,6 +17,7 @@ const program = new Command('pulse')
   .exitOverride();
 
 // command registrations (one line per command module)
+registerForecastCommand(program);
 registerStackCommand(program);
 registerRunCommand(program);
 registerMigrateCommand(program);
