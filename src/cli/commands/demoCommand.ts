@@ -26,21 +26,27 @@ export function registerDemoCommand(program: Command): void {
       const config = loadConfig();
       setLogLevel(config.PULSE_LOG_LEVEL === 'info' ? 'warn' : config.PULSE_LOG_LEVEL);
       const rate = Number(opts.rate);
-      if (!Number.isFinite(rate) || rate <= 0) throw new Error(`--rate must be a positive number, got ${opts.rate}`);
+      if (!Number.isFinite(rate) || rate <= 0)
+        throw new Error(`--rate must be a positive number, got ${opts.rate}`);
       const { stackUp, stackDown } = await import('../../stack/localStack.ts');
       const { startPulseProcess } = await import('../../pipeline/pulseProcess.ts');
       const { createExecutionPublisher } = await import('../../sdk/executionPublisher.ts');
-      const { simulateWorkflows, simulateExecution, seededRandom } = await import('../../core/demo/executionSimulator.ts');
+      const { simulateWorkflows, simulateExecution, seededRandom } =
+        await import('../../core/demo/executionSimulator.ts');
       const { EXECUTIONS_TOPIC, topicName } = await import('../../topology/topics.ts');
       const out = (line: string): void => void process.stdout.write(line + '\n');
 
       out('pulse demo: starting the stack (first run downloads Kafka and the registry, then caches them)…');
       const services = await stackUp(config, projectRoot, rootLogger.child({ module: 'stack' }));
-      const startedHere = services.some((s) => s.startMs !== undefined && (s.name === 'kafka' || s.name === 'registry'));
+      const startedHere = services.some(
+        (s) => s.startMs !== undefined && (s.name === 'kafka' || s.name === 'registry'),
+      );
       for (const s of services) out(`  ${s.name.padEnd(10)} ${s.state.padEnd(8)} ${s.address}`);
       const running = await startPulseProcess(config, projectRoot, rootLogger);
       await running.ready;
-      out(`pipeline running; API ${running.apiUrl} (try: bin/pulse query "SELECT count() FROM pulse.workflow_executions_v")`);
+      out(
+        `pipeline running; API ${running.apiUrl} (try: bin/pulse query "SELECT count() FROM pulse.workflow_executions_v")`,
+      );
 
       const publisher = await createExecutionPublisher({
         brokers: config.PULSE_KAFKA_BROKERS,
@@ -80,7 +86,9 @@ export function registerDemoCommand(program: Command): void {
 
       const db = running.store.target.database;
       const countEvents = async (): Promise<number> => {
-        const [row] = await running.store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.workflow_executions_v`);
+        const [row] = await running.store.query<{ n: string }>(
+          `SELECT count() AS n FROM ${db}.workflow_executions_v`,
+        );
         return Number(row?.n ?? 0);
       };
       const before = await countEvents();
@@ -99,7 +107,10 @@ export function registerDemoCommand(program: Command): void {
         out(
           `pulse demo — ${elapsed} s — published ${published} events — in ClickHouse: ${totals?.events ?? 0} events, ${totals?.runs ?? 0} runs, ${totals?.failed ?? 0} failed runs — Ctrl-C to stop`,
         );
-        const columns = ['service', 'completed', 'failed', 'retried', 'p95_ms', 'top_error'].map((name) => ({ name, type: '' }));
+        const columns = ['service', 'completed', 'failed', 'retried', 'p95_ms', 'top_error'].map((name) => ({
+          name,
+          type: '',
+        }));
         out(renderTable({ columns, rows: perService }));
       };
 
