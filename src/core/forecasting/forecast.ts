@@ -42,7 +42,7 @@ export interface ForecastResult {
 export const COMBINATION = 'combination';
 const COMBINATION_SIZE = 3;
 const DEFAULT_ORIGINS = 10;
-const DEFAULT_INFLATION = 1.25;
+const DEFAULT_INFLATION = 1.3;
 const DEFAULT_COMBINATION_MARGIN = 0;
 const NON_SEASONAL_MIN_HISTORY = 5;
 /** Models fit on at most this much recent history (or 3 of the longest season), for speed and locality. */
@@ -73,6 +73,29 @@ export function forecast(
   }
   if (issues.length > 0) throw new ValidationError('forecast request', issues);
 
+  // Work in units of a power of two near the series' magnitude: exact to undo, and it keeps
+  // squared errors inside the double range for values such as 1e300 or 1e-300.
+  const magnitude = y.reduce((acc, v) => Math.max(acc, Math.abs(v)), 0);
+  const unit = magnitude > 0 ? 2 ** Math.round(Math.log2(magnitude)) : 1;
+  if (unit === 1) return forecastScaled(y, h, m, options, filled);
+  const scaled = forecastScaled(
+    y.map((v) => v / unit),
+    h,
+    m,
+    options,
+    filled,
+  );
+  const back = (values: readonly number[]): number[] => values.map((v) => v * unit);
+  return { ...scaled, point: back(scaled.point), lo: back(scaled.lo), hi: back(scaled.hi) };
+}
+
+function forecastScaled(
+  y: readonly number[],
+  h: number,
+  m: number,
+  options: ForecastOptions,
+  filled: number,
+): ForecastResult {
   const n = y.length;
   const level = options.level ?? 0.95;
   const nonNegative = y.every((v) => v >= 0);
@@ -84,7 +107,8 @@ export function forecast(
     return withNote(shortHistory(y, h, m, level, nonNegative), `history too short: ${reason}`, filledNote);
   }
 
-  const season: Seasonality = { m, weekly: m >= 12 ? 7 * m : 0 };
+  // A weekly cycle on top of the daily one only makes sense for hourly or finer data.
+  const season: Seasonality = { m, weekly: m >= 24 && m % 24 === 0 ? 7 * m : 0 };
   const longest = season.weekly > 0 && n >= 2 * season.weekly ? season.weekly : m;
   const fitWindow = Math.max(MIN_FIT_WINDOW, 3 * longest + h);
   const recent = (end: number): number[] => y.slice(Math.max(0, end - fitWindow), end);

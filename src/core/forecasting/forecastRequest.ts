@@ -11,7 +11,8 @@ const MAX_HORIZON = 100_000;
 const requestSchema = z.object({
   id: z.unknown(),
   h: z.number().int().min(1).max(MAX_HORIZON),
-  m: z.number().int().min(1).max(MAX_HORIZON).optional(),
+  // A fractional period (e.g. 52.18 weeks a year) is rounded to the nearest whole season.
+  m: z.number().min(1).max(MAX_HORIZON).optional(),
   // null, non-finite and numeric-string entries are accepted; non-numbers count as missing.
   y: z.array(z.union([z.number(), z.null(), z.string()])),
 });
@@ -50,7 +51,8 @@ export function forecastRequest(value: unknown, options: ForecastOptions = {}): 
     }));
     return failure(new ValidationError('forecast request', issues).message);
   }
-  const { h, m = 1, y } = parsed.data;
+  const { h, y } = parsed.data;
+  const m = Math.round(parsed.data.m ?? 1);
   const values = y.map((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v));
   try {
     const result = forecast(values, h, m, options);
