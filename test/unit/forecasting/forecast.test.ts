@@ -142,6 +142,22 @@ describe('forecast', () => {
     expect(Math.min(...result.point, ...result.lo)).toBeGreaterThanOrEqual(0);
   });
 
+  it('gives the same answer in any power-of-two unit, without overflow at extreme magnitudes', () => {
+    const y = seasonalSeries({ n: 24 * 9, m: 24, noise: 1, seed: 8 });
+    const base = forecast(y, 24, 24);
+    const huge = forecast(
+      y.map((v) => v * 2 ** 990),
+      24,
+      24,
+    );
+    expect(huge.point.every(Number.isFinite)).toBe(true);
+    expect(huge.hi.every(Number.isFinite)).toBe(true);
+    expect(huge.method).toBe(base.method);
+    huge.point.forEach((v, k) => {
+      expect(v / 2 ** 990).toBeCloseTo(base.point[k] ?? Number.NaN, 9);
+    });
+  });
+
   it('rejects an invalid horizon or an all-missing series', () => {
     expect(() => forecast([1, 2, 3], 0, 1)).toThrow(ValidationError);
     expect(() => forecast([null, null], 3, 1)).toThrow(/y: must contain at least one finite number/);

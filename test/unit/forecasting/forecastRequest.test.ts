@@ -37,6 +37,13 @@ describe('forecast JSONL contract', () => {
     expect('note' in answer && answer.note).toBe('1 missing values interpolated');
   });
 
+  it('rounds a fractional season length', () => {
+    const pattern = [1, 5, 2, 8];
+    const series = Array.from({ length: 40 }, (_, t) => pattern[t % 4] ?? 0);
+    const answer = forecastRequest({ id: 'f', h: 4, m: 4.2, y: series });
+    expect('point' in answer && answer.point.map((v) => Math.round(v * 1e6) / 1e6)).toEqual(pattern);
+  });
+
   it('answers malformed lines with an error and the id when known', () => {
     const notJson = forecastJsonLine('{"id": 1, "h": ');
     expect(notJson.ok).toBe(false);
