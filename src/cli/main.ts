@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { PulseError, errorMessage } from '../errors.ts';
 // command imports (one line per command module)
+import { registerServicesCommand } from './commands/servicesCommand.ts';
 import { registerForecastCommand } from './commands/forecastCommand.ts';
 import { registerStackCommand } from './commands/stackCommand.ts';
 import { registerRunCommand } from './commands/runCommand.ts';
@@ -17,6 +18,7 @@ const program = new Command('pulse')
   .exitOverride();
 
 // command registrations (one line per command module)
+registerServicesCommand(program);
 registerForecastCommand(program);
 registerStackCommand(program);
 registerRunCommand(program);

@@ -1,0 +1,551 @@
+// Service detection: natural-language description of an automation -> the SaaS services it uses.
+//
+// The catalog is compiled once into a word trie (aliases, vocabulary and role fillers, with
+// hyphen/space/joined and plural variants). A text is tokenised and scanned left to right; at
+// each position the longest phrase whose conditions hold wins (case, context words, neighbours),
+// so "Google Sheets" is one match and never also "Sheets"; a failed longer phrase falls back to a
+// shorter one. Then:
+// - a named service (alias match) gets its alias confidence (0.95 plain, lower for guarded names),
+//   a little more for repeated mentions;
+// - a mention right after a negation ("not", "without", "instead of", "no", "rather than") is
+//   excluded, and so are the names listed right after it ("without Slack or Teams");
+// - vocabulary implies services with lower confidence (noisy-or of the term weights, at most
+//   0.85), unless a named service or a role filler already fills one of the implication's roles
+//   ("AI" implies OpenAI, but not in "AI with Claude" nor "AI on a local Llama model");
+// - implied services under the threshold are returned as `candidates`, not as services: "email"
+//   alone could be Gmail or Outlook or plain SMTP, so the detector does not guess.
+import { defaultCatalog, type AliasSpec, type Service, type ServiceCatalog } from './serviceCatalog.ts';
+import { numberVariants, phraseRawWords, phraseWords, singular, tokenize, type Token } from './tokenize.ts';
+
+export interface DetectedService {
+  readonly id: string;
+  readonly name: string;
+  readonly confidence: number;
+}
+
+export interface ServiceCandidate extends DetectedService {
+  /** The words of the text that suggested it. */
+  readonly terms: readonly string[];
+}
+
+export interface DetectionResult {
+  readonly services: DetectedService[];
+  /** Services implied too weakly to report, best first (only when asked for). */
+  readonly candidates?: ServiceCandidate[];
+  /** Services named only in a negated phrase ("instead of Slack"). */
+  readonly excluded?: string[];
+}
+
+export interface DetectOptions {
+  /** Lowest confidence reported in `services` (default 0.5). */
+  readonly threshold?: number;
+  /** Include `candidates` and `excluded` in the result (default false). */
+  readonly explain?: boolean;
+  /** Most candidates returned (default 5). */
+  readonly maxCandidates?: number;
+}
+
+export const DEFAULT_THRESHOLD = 0.5;
+const VOCAB_CAP = 0.85;
+const CANDIDATE_FLOOR = 0.1;
+const DEFAULT_WINDOW = 6;
+
+type RuleKind = 'alias' | 'vocab' | 'filler';
+
+interface Rule {
+  readonly kind: RuleKind;
+  /** Index into the compiled services; -1 for role fillers. */
+  readonly service: number;
+  readonly term: string;
+  /** Alias confidence or vocabulary weight. */
+  readonly weight: number;
+  readonly caseWords?: readonly string[];
+  readonly context?: ReadonlySet<string>;
+  readonly window: number;
+  readonly notAfter?: ReadonlySet<string>;
+  readonly notBefore?: ReadonlySet<string>;
+  readonly notNear?: ReadonlySet<string>;
+  /** Roles that cancel a vocabulary implication, or that a filler fills. */
+  readonly roles: readonly string[];
+}
+
+interface TrieNode {
+  readonly next: Map<string, TrieNode>;
+  rules: Rule[];
+}
+
+interface Match {
+  readonly start: number;
+  readonly end: number;
+  readonly rules: readonly Rule[];
+  /** Named after a negation: the service is excluded. */
+  negated: boolean;
+  /** Named as an example ("e.g. Notion, Slack, etc.") or as a content format ("posts for LinkedIn"): not counted. */
+  aside: boolean;
+}
+
+const NEGATION_WORDS = new Set([
+  'not',
+  'no',
+  'without',
+  'except',
+  'excluding',
+  'nor',
+  'never',
+  'avoid',
+  'avoids',
+  'avoiding',
+  "don't",
+  'don’t',
+  "doesn't",
+  'doesn’t',
+  "didn't",
+  "won't",
+  "isn't",
+  "aren't",
+  'cannot',
+  "can't",
+]);
+const NEGATION_PAIRS: readonly (readonly [string, string])[] = [
+  ['instead', 'of'],
+  ['rather', 'than'],
+  ['other', 'than'],
+  ['apart', 'from'],
+];
+/** Words that may stand between a negation and the name it negates ("without a paid OpenAI key"). */
+const NEGATION_GAP = new Set([
+  'a',
+  'an',
+  'the',
+  'any',
+  'using',
+  'use',
+  'need',
+  'needing',
+  'requiring',
+  'relying',
+  'on',
+  'for',
+  'paid',
+  'external',
+  'your',
+  'an',
+  'via',
+  'through',
+  'calling',
+  'separate',
+  'extra',
+  'additional',
+]);
+/** After "not", these words make it no negation: "not only Slack but also Teams". */
+const NOT_NEGATING_AFTER = new Set(['only', 'just', 'merely', 'limited', 'simply']);
+const POST_NEGATION =
+  /^[\s-]*(?:is|are|was|were)?\s*(?:not|never|n['’]t)\s+(?:required|needed|necessary|used|involved)\b/i;
+const COORDINATION_GAP = /^[\s,/&+]*(?:(?:or|nor|and|and\/or)\b)?[\s,/&+]*$/i;
+const PHRASE_GAP = /^(?:[ \t]{1,3}|\s?[-–/|]\s?|[_.])$/;
+const CLAUSE_BREAK = /[.;:!?()[\]{}"“”|•\n]/;
+
+export class ServiceMatcher {
+  readonly catalog: ServiceCatalog;
+  private readonly services: readonly Service[];
+  private readonly root: TrieNode = { next: new Map(), rules: [] };
+  private readonly serviceRoles: readonly (readonly string[])[];
+
+  constructor(catalog: ServiceCatalog) {
+    this.catalog = catalog;
+    this.services = catalog.services;
+    this.serviceRoles = this.services.map((s) => s.roles ?? []);
+    this.services.forEach((service, index) => {
+      for (const alias of service.aliases)
+        this.addAlias(index, typeof alias === 'string' ? { text: alias } : alias);
+      for (const v of service.vocabulary) {
+        this.addPhrase(v.term, true, {
+          kind: 'vocab',
+          service: index,
+          term: v.term,
+          weight: v.weight,
+          window: DEFAULT_WINDOW,
+          roles: v.suppressedBy ?? service.roles ?? [],
+        });
+      }
+    });
+    for (const f of catalog.fillers) {
+      this.addPhrase(f.term, true, {
+        kind: 'filler',
+        service: -1,
+        term: f.term,
+        weight: 0,
+        window: DEFAULT_WINDOW,
+        roles: f.roles,
+      });
+    }
+  }
+
+  private addAlias(service: number, spec: AliasSpec): void {
+    const caseSensitive = spec.caseSensitive === true;
+    const defaultConfidence = spec.context ? 0.85 : caseSensitive ? 0.9 : 0.95;
+    const rule: Rule = {
+      kind: 'alias',
+      service,
+      term: spec.text,
+      weight: spec.confidence ?? defaultConfidence,
+      window: spec.window ?? DEFAULT_WINDOW,
+      roles: [],
+      ...(caseSensitive ? { caseWords: phraseRawWords(spec.text) } : {}),
+      ...(spec.context ? { context: new Set(spec.context.map((w) => w.toLowerCase())) } : {}),
+      ...(spec.notAfter ? { notAfter: new Set(spec.notAfter.map((w) => w.toLowerCase())) } : {}),
+      ...(spec.notBefore ? { notBefore: new Set(spec.notBefore.map((w) => w.toLowerCase())) } : {}),
+      ...(spec.notNear ? { notNear: new Set(spec.notNear.map((w) => w.toLowerCase())) } : {}),
+    };
+    this.addPhrase(spec.text, !caseSensitive, rule);
+  }
+
+  /** Adds a phrase and, when `variants`, its joined ("googlesheets") and plural/singular forms. */
+  private addPhrase(text: string, variants: boolean, rule: Rule): void {
+    const words = phraseWords(text);
+    if (words.length === 0) return;
+    const forms: string[][] = [words];
+    if (variants) {
+      // Plurals of one-word names are left out ("Canvas" is not "Canva"); vocabulary keeps them.
+      if (words.length > 1 || rule.kind !== 'alias') forms.push(...numberVariants(words));
+      if (words.length > 1) {
+        const joined = words.join('');
+        forms.push([joined], ...numberVariants([joined]));
+      }
+    }
+    const seen = new Set<string>();
+    for (const form of forms) {
+      const key = form.join(' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      // Case-sensitive rules compare the text's words with caseWords position by position, so
+      // they keep the phrase's own word split only.
+      this.insert(form, rule);
+    }
+  }
+
+  private insert(words: readonly string[], rule: Rule): void {
+    let node = this.root;
+    for (const w of words) {
+      let child = node.next.get(w);
+      if (!child) {
+        child = { next: new Map(), rules: [] };
+        node.next.set(w, child);
+      }
+      node = child;
+    }
+    // The same plain phrase listed twice for a service (e.g. "gpt4" and "gpt 4" joined) keeps one rule.
+    const plain = (r: Rule): boolean => !r.caseWords && !r.context && !r.notAfter && !r.notBefore;
+    const same = node.rules.findIndex(
+      (r) => r.kind === rule.kind && r.service === rule.service && plain(r) && plain(rule),
+    );
+    if (same >= 0) {
+      const prev = node.rules[same];
+      if (prev && prev.weight >= rule.weight) return;
+      node.rules.splice(same, 1);
+    }
+    node.rules.push(rule);
+  }
+
+  /** Scans the text for phrase matches (leftmost-longest, conditions checked). */
+  private scan(text: string, tokens: readonly Token[]): Match[] {
+    const matches: Match[] = [];
+    let i = 0;
+    while (i < tokens.length) {
+      const spans: { end: number; rules: Rule[] }[] = [];
+      let node: TrieNode | undefined = this.root;
+      for (let j = i; j < tokens.length; j++) {
+        const tok = tokens[j];
+        if (!tok) break;
+        // Words of one phrase are joined by spaces or one of - _ . / |, never by a clause break:
+        // "only one. Note" is no "OneNote".
+        const prevTok = j > i ? tokens[j - 1] : undefined;
+        if (prevTok && !PHRASE_GAP.test(text.slice(prevTok.end, tok.start))) break;
+        node = node.next.get(tok.lower);
+        if (!node) break;
+        if (node.rules.length > 0) spans.push({ end: j + 1, rules: node.rules });
+      }
+      let advanced = false;
+      for (let k = spans.length - 1; k >= 0; k--) {
+        const span = spans[k];
+        if (!span) continue;
+        const valid = span.rules.filter((r) => ruleHolds(r, tokens, i, span.end)).sort(byKind);
+        if (valid.length > 0) {
+          matches.push({
+            start: i,
+            end: span.end,
+            rules: valid,
+            negated: isNegated(text, tokens, i, span.end),
+            aside: false,
+          });
+          i = span.end;
+          advanced = true;
+          break;
+        }
+      }
+      if (!advanced) i++;
+    }
+    markExamples(text, tokens, matches);
+    markFormatTargets(text, tokens, matches, (r) => this.services[r.service]?.category === 'social-media');
+    // "without Slack, Teams or Discord": a negation covers names listed right after it.
+    for (let k = 1; k < matches.length; k++) {
+      const prev = matches[k - 1];
+      const cur = matches[k];
+      if (!prev || !cur || !prev.negated || cur.negated) continue;
+      if (coordinated(text, tokens, prev, cur)) cur.negated = true;
+    }
+    return matches;
+  }
+
+  detect(text: string, options: DetectOptions = {}): DetectionResult {
+    const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    const tokens = tokenize(text);
+    const matches = this.scan(text, tokens);
+
+    const named = new Map<number, { confidence: number; mentions: number }>();
+    const negated = new Set<number>();
+    const filled = new Set<string>();
+    const implied: { rule: Rule; words: string }[] = [];
+    for (const m of matches) {
+      if (m.aside) continue;
+      const words = tokens
+        .slice(m.start, m.end)
+        .map((t) => t.raw)
+        .join(' ');
+      const seenInMatch = new Set<number>();
+      for (const r of m.rules) {
+        if (r.service >= 0) {
+          if (seenInMatch.has(r.service)) continue;
+          seenInMatch.add(r.service);
+        }
+        if (r.kind === 'alias') {
+          if (m.negated) {
+            negated.add(r.service);
+            continue;
+          }
+          const prev = named.get(r.service);
+          named.set(r.service, {
+            confidence: Math.max(prev?.confidence ?? 0, r.weight),
+            mentions: (prev?.mentions ?? 0) + 1,
+          });
+        } else if (m.negated) {
+          if (r.kind === 'vocab') negated.add(r.service);
+        } else if (r.kind === 'filler') {
+          for (const role of r.roles) filled.add(role);
+        } else {
+          implied.push({ rule: r, words });
+        }
+      }
+    }
+
+    const namedRoles = new Set(filled);
+    for (const index of named.keys()) for (const role of this.serviceRoles[index] ?? []) namedRoles.add(role);
+
+    // Vocabulary: noisy-or of distinct terms per service, each term once.
+    const vocab = new Map<number, { terms: Map<string, number>; words: Set<string> }>();
+    for (const { rule, words } of implied) {
+      if (named.has(rule.service) || negated.has(rule.service)) continue;
+      if (rule.roles.some((role) => namedRoles.has(role))) continue;
+      let entry = vocab.get(rule.service);
+      if (!entry) {
+        entry = { terms: new Map(), words: new Set() };
+        vocab.set(rule.service, entry);
+      }
+      const key = rule.term.toLowerCase();
+      entry.terms.set(key, Math.max(entry.terms.get(key) ?? 0, rule.weight));
+      entry.words.add(words);
+    }
+
+    const services: DetectedService[] = [];
+    for (const [index, n] of named) {
+      const s = this.services[index];
+      if (!s) continue;
+      const confidence = Math.min(0.99, n.confidence + 0.02 * (n.mentions - 1));
+      if (confidence >= threshold) services.push({ id: s.id, name: s.name, confidence: round2(confidence) });
+    }
+    const candidates: ServiceCandidate[] = [];
+    for (const [index, v] of vocab) {
+      const s = this.services[index];
+      if (!s) continue;
+      let miss = 1;
+      for (const w of v.terms.values()) miss *= 1 - w;
+      const confidence = Math.min(VOCAB_CAP, 1 - miss);
+      if (confidence >= threshold) {
+        services.push({ id: s.id, name: s.name, confidence: round2(confidence) });
+      } else if (confidence >= CANDIDATE_FLOOR) {
+        candidates.push({ id: s.id, name: s.name, confidence: round2(confidence), terms: [...v.words] });
+      }
+    }
+    services.sort(byConfidence);
+    if (!options.explain) return { services };
+    candidates.sort(byConfidence);
+    const excluded = [...negated]
+      .filter((i) => !named.has(i))
+      .map((i) => this.services[i]?.id)
+      .filter((id): id is string => id !== undefined)
+      .sort();
+    return { services, candidates: candidates.slice(0, options.maxCandidates ?? 5), excluded };
+  }
+}
+
+const KIND_ORDER: Record<RuleKind, number> = { alias: 0, vocab: 1, filler: 2 };
+
+function byKind(a: Rule, b: Rule): number {
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+}
+
+function byConfidence(a: DetectedService, b: DetectedService): number {
+  return b.confidence - a.confidence || a.id.localeCompare(b.id);
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function ruleHolds(rule: Rule, tokens: readonly Token[], start: number, end: number): boolean {
+  if (rule.caseWords) {
+    if (rule.caseWords.length !== end - start) return false;
+    for (let k = 0; k < rule.caseWords.length; k++) {
+      if (tokens[start + k]?.raw !== rule.caseWords[k]) return false;
+    }
+  }
+  if (rule.notAfter && start > 0) {
+    const before = tokens[start - 1];
+    if (before && rule.notAfter.has(before.lower)) return false;
+  }
+  if (rule.notBefore && end < tokens.length) {
+    const after = tokens[end];
+    if (after && rule.notBefore.has(after.lower)) return false;
+  }
+  if (rule.context && !near(rule.context, rule.window, tokens, start, end)) return false;
+  if (rule.notNear && near(rule.notNear, rule.window, tokens, start, end)) return false;
+  return true;
+}
+
+/** Whether one of `words` occurs within `window` tokens before or after [start, end). */
+function near(
+  words: ReadonlySet<string>,
+  window: number,
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+): boolean {
+  const from = Math.max(0, start - window);
+  const to = Math.min(tokens.length, end + window);
+  for (let k = from; k < to; k++) {
+    if (k >= start && k < end) continue;
+    const t = tokens[k];
+    if (t && (words.has(t.lower) || words.has(singular(t.lower)))) return true;
+  }
+  return false;
+}
+
+/** Whether the phrase at tokens [start, end) is negated by the words before or after it. */
+function isNegated(text: string, tokens: readonly Token[], start: number, end: number): boolean {
+  let k = start - 1;
+  let gap = 0;
+  while (k >= 0) {
+    const t = tokens[k];
+    const after = tokens[k + 1];
+    if (!t || !after || CLAUSE_BREAK.test(text.slice(t.end, after.start))) break;
+    if (NEGATION_WORDS.has(t.lower)) {
+      const next = tokens[k + 1];
+      return !(t.lower === 'not' && next && k + 1 < start && NOT_NEGATING_AFTER.has(next.lower));
+    }
+    const prev = tokens[k - 1];
+    if (prev && !CLAUSE_BREAK.test(text.slice(prev.end, t.start))) {
+      for (const [a, b] of NEGATION_PAIRS) if (prev.lower === a && t.lower === b) return true;
+    }
+    if (!NEGATION_GAP.has(t.lower) || gap >= 3) break;
+    gap++;
+    k--;
+  }
+  const last = tokens[end - 1];
+  if (last) {
+    const tail = text.slice(last.end, last.end + 40);
+    if (POST_NEGATION.test(tail)) return true;
+  }
+  return false;
+}
+
+/** Whether `b` follows `a` in a list: only commas, slashes, "and", "or", "nor" between them. */
+function coordinated(text: string, tokens: readonly Token[], a: Match, b: Match): boolean {
+  const x = tokens[a.end - 1];
+  const y = tokens[b.start];
+  return x !== undefined && y !== undefined && COORDINATION_GAP.test(text.slice(x.end, y.start));
+}
+
+/** Runs of matches that form one list ("Notion, Slack, Google Sheets"). */
+function lists(text: string, tokens: readonly Token[], matches: readonly Match[]): Match[][] {
+  const out: Match[][] = [];
+  let run: Match[] = [];
+  for (const m of matches) {
+    const last = run.at(-1);
+    if (last && coordinated(text, tokens, last, m)) run.push(m);
+    else {
+      if (run.length > 0) out.push(run);
+      run = [m];
+    }
+  }
+  if (run.length > 0) out.push(run);
+  return out;
+}
+
+const EXAMPLE_BEFORE = /(?:\be\.?\s?g\.?|\bfor (?:example|instance)|\bsuch as)[\s,:]*$/i;
+const EXAMPLE_AFTER = /^[\s,]*(?:etc\b|and so on\b|and more\b|or (?:any )?(?:other|similar)\b|\.\.\.|…)/i;
+
+/** A list introduced by "e.g." or closed by "etc." names examples, not services the automation uses. */
+function markExamples(text: string, tokens: readonly Token[], matches: readonly Match[]): void {
+  for (const run of lists(text, tokens, matches)) {
+    const first = run[0];
+    const last = run.at(-1);
+    if (!first || !last) continue;
+    const startOffset = tokens[first.start]?.start ?? 0;
+    const endOffset = tokens[last.end - 1]?.end ?? 0;
+    const before = text.slice(Math.max(0, startOffset - 24), startOffset);
+    const after = text.slice(endOffset, endOffset + 24);
+    if (EXAMPLE_BEFORE.test(before) || EXAMPLE_AFTER.test(after)) for (const m of run) m.aside = true;
+  }
+}
+
+/**
+ * "posts for Twitter, LinkedIn and Instagram": platforms after "for" name the format of generated
+ * content, not an integration ("posts to LinkedIn" is one). Applies to platforms chosen by `isPlatform`.
+ */
+function markFormatTargets(
+  text: string,
+  tokens: readonly Token[],
+  matches: readonly Match[],
+  isPlatform: (r: Rule) => boolean,
+): void {
+  for (const run of lists(text, tokens, matches)) {
+    const first = run[0];
+    if (!first || first.start === 0) continue;
+    const prev = tokens[first.start - 1];
+    const head = tokens[first.start];
+    if (!prev || !head || prev.lower !== 'for' || CLAUSE_BREAK.test(text.slice(prev.end, head.start)))
+      continue;
+    for (const m of run) if (m.rules.every((r) => r.kind !== 'alias' || isPlatform(r))) m.aside = true;
+  }
+}
+
+const compiled = new WeakMap<ServiceCatalog, ServiceMatcher>();
+
+/** The compiled matcher of a catalog (compiled once per catalog object). */
+export function compileCatalog(catalog: ServiceCatalog): ServiceMatcher {
+  let m = compiled.get(catalog);
+  if (!m) {
+    m = new ServiceMatcher(catalog);
+    compiled.set(catalog, m);
+  }
+  return m;
+}
+
+/** Detects the services an automation description refers to. Pure: same text, same result. */
+export function detectServices(
+  text: string,
+  catalog: ServiceCatalog = defaultCatalog(),
+  options: DetectOptions = {},
+): DetectionResult {
+  return compileCatalog(catalog).detect(text, options);
+}

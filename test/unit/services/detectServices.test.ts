@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import { buildCatalog, defaultCatalog } from '../../../src/core/services/serviceCatalog.ts';
+import { compileCatalog, detectServices } from '../../../src/core/services/detectServices.ts';
+
+const ids = (text: string): string[] =>
+  detectServices(text)
+    .services.map((s) => s.id)
+    .sort();
+const conf = (text: string, id: string): number | undefined =>
+  detectServices(text).services.find((s) => s.id === id)?.confidence;
+
+describe('detectServices: names', () => {
+  it.each([
+    ['Send a message to Slack', ['slack']],
+    ['Summarise with ChatGPT', ['openai']],
+    ['Classify with gpt-4o-mini', ['openai']],
+    ['Log rows in gsheets', ['google-sheets']],
+    ['Reply with Claude 3.5 Sonnet', ['anthropic']],
+    ['Store vectors in Qdrant', ['qdrant']],
+    ['Use Gemini 2.5 Flash', ['google-gemini']],
+    ['Create an issue in Jira', ['jira']],
+    ['New deal in HubSpot', ['hubspot']],
+    ['monday.com board item', ['monday']],
+    ['Book with Cal.com', ['cal-com']],
+    ['Scrape with Apify actors', ['apify']],
+  ])('%s', (text, expected) => {
+    expect(ids(text)).toEqual(expected);
+  });
+
+  it('matches multi-word names, with hyphen, spacing and joined variants', () => {
+    expect(ids('Append to Google Sheets and post in Microsoft Teams')).toEqual(['google-sheets', 'microsoft-teams']);
+    expect(ids('Append to Google-Sheets')).toEqual(['google-sheets']);
+    expect(ids('Append to GoogleSheets')).toEqual(['google-sheets']);
+    expect(ids('Models from HuggingFace')).toEqual(['hugging-face']);
+    expect(ids('Models from Hugging Face')).toEqual(['hugging-face']);
+    expect(ids('Call Open AI')).toEqual(['openai']);
+    expect(ids('Call Open-AI')).toEqual(['openai']);
+  });
+
+  it('matches plurals and possessives', () => {
+    expect(ids('Save to a Google Sheet')).toEqual(['google-sheets']);
+    expect(ids("Read Slack's channel history")).toEqual(['slack']);
+    expect(ids('Use OpenAI’s models')).toEqual(['openai']);
+    expect(ids('Watch two Google Drives')).toEqual(['google-drive']);
+    expect(ids('Create Trello cards')).toEqual(['trello']);
+  });
+
+  it('reports each service once, best confidence first', () => {
+    const r = detectServices('Slack to Slack via Slack and Gmail, then gmail again');
+    expect(r.services.map((s) => s.id)).toEqual(['slack', 'gmail']);
+    for (const s of r.services) {
+      expect(s.confidence).toBeGreaterThan(0);
+      expect(s.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('gives the display name with the id', () => {
+    expect(detectServices('post to discord').services).toEqual([{ id: 'discord', name: 'Discord', confidence: 0.95 }]);
+  });
+});
+
+describe('detectServices: word boundaries and ambiguous names', () => {
+  it('does not match inside words', () => {
+    expect(ids('Monitor search results with Xquik')).toEqual(['xquik']);
+    expect(ids('Check the inbox and the toolbox')).toEqual([]);
+    expect(ids('Draw on a canvas')).toEqual([]);
+    expect(ids('Telegrams and slacking off')).toEqual([]);
+  });
+
+  it('takes X as Twitter only in a clear context', () => {
+    expect(ids('Post new videos to X every day')).toContain('twitter');
+    expect(ids('Share the thread on X')).toContain('twitter');
+    expect(ids('Multiply X by two')).toEqual([]);
+    expect(ids('A 10x faster pipeline')).toEqual([]);
+  });
+
+  it('keeps common words that are also product names apart from the products', () => {
+    expect(ids('Every Monday morning, send a report')).toEqual([]);
+    expect(ids('Add line items to the invoice')).toEqual([]);
+    expect(ids('Fit a linear regression')).toEqual([]);
+    expect(ids('Zoom in on the chart')).toEqual([]);
+    expect(ids('Reply to LINE messages')).toEqual(['line']);
+    expect(ids('Create Linear issues from bugs')).toEqual(['linear']);
+    expect(ids('Summarise Zoom meetings')).toEqual(['zoom']);
+    expect(ids('Save the page to Notion')).toEqual(['notion']);
+  });
+
+  it('does not join words across a sentence break', () => {
+    expect(ids('Pick only one. Note that it is fast.')).toEqual([]);
+  });
+
+  it('reads a local model name next to a local runtime as that runtime', () => {
+    expect(ids('Run Mistral locally with Ollama')).toEqual(['ollama']);
+    expect(ids('Answer with Mistral and store in Qdrant')).toEqual(['mistral-ai', 'qdrant']);
+  });
+
+  it('does not take an OpenAI-compatible API for OpenAI', () => {
+    expect(ids('One OpenAI-compatible API key for the DaoXE gateway')).toEqual(['daoxe']);
+  });
+});
+
+describe('detectServices: negation', () => {
+  it.each([
+    ['Alert on Telegram, not Slack', ['telegram'], 'slack'],
+    ['Works without Slack', [], 'slack'],
+    ['Post to Discord instead of Slack', ['discord'], 'slack'],
+    ['Use Teams rather than Slack', [], 'slack'],
+    ['No OpenAI key needed: runs on Ollama', ['ollama'], 'openai'],
+    ['Doesn’t use Airtable', [], 'airtable'],
+  ])('%s', (text, expected, excluded) => {
+    const r = detectServices(text, undefined, { explain: true });
+    expect(r.services.map((s) => s.id).sort()).toEqual(expected);
+    expect(r.excluded).toContain(excluded);
+  });
+
+  it('carries a negation over a list of names', () => {
+    expect(ids('Send email without Slack, Discord or Telegram')).toEqual([]);
+    expect(ids('Without Slack and posts to Telegram')).toEqual(['telegram']);
+  });
+
+  it('is no negation in "not only"', () => {
+    expect(ids('Not only Slack but also Discord')).toEqual(['discord', 'slack']);
+  });
+
+  it('keeps a service named both negated and plainly', () => {
+    expect(ids('Post to Slack. Not Slack DMs, though.')).toEqual(['slack']);
+  });
+
+  it('does not imply a negated service', () => {
+    expect(ids('An AI agent without OpenAI')).toEqual([]);
+  });
+});
+
+describe('detectServices: implied services', () => {
+  it('implies OpenAI from AI vocabulary when no other model provider is named, with lower confidence', () => {
+    const c = conf('AI agent that classifies support tickets', 'openai');
+    expect(c).toBeDefined();
+    expect(c).toBeLessThan(0.9);
+    expect(conf('Classify support tickets with OpenAI', 'openai')).toBeGreaterThan(0.9);
+  });
+
+  it('does not imply OpenAI when another model provider or a local model is named', () => {
+    expect(ids('AI agent with Claude that answers in Slack')).toEqual(['anthropic', 'slack']);
+    expect(ids('AI chatbot powered by Google Gemini')).toEqual(['google-gemini']);
+    expect(ids('AI summaries from a local LLM')).toEqual([]);
+    expect(ids('AI summaries with Llama 3')).toEqual([]);
+  });
+
+  it('implies services from their own vocabulary', () => {
+    expect(ids('Schedule tweets for the week')).toEqual(['twitter']);
+    expect(ids('Summarise the top posts of a subreddit')).toContain('reddit');
+    expect(conf('Schedule tweets for the week', 'twitter')).toBeLessThan(0.9);
+  });
+
+  it('returns candidates instead of guessing for an ambiguous word', () => {
+    const r = detectServices('Forward each new email to the team', undefined, { explain: true });
+    expect(r.services).toEqual([]);
+    expect(r.candidates?.map((c) => c.id)).toContain('gmail');
+    expect(r.candidates?.map((c) => c.id)).toContain('microsoft-outlook');
+    const sheet = detectServices('Append the totals to a spreadsheet', undefined, { explain: true });
+    expect(sheet.services).toEqual([]);
+    expect(sheet.candidates?.[0]?.id).toBe('google-sheets');
+  });
+
+  it('lets a protocol or local file fill the role instead', () => {
+    const r = detectServices('Send the email over SMTP', undefined, { explain: true });
+    expect(r.candidates?.map((c) => c.id)).not.toContain('gmail');
+  });
+
+  it('honours a custom threshold', () => {
+    expect(detectServices('Forward each new email', undefined, { threshold: 0.2 }).services.map((s) => s.id)).toContain(
+      'gmail',
+    );
+    expect(detectServices('AI agent', undefined, { threshold: 0.99 }).services).toEqual([]);
+  });
+});
+
+describe('detectServices: examples and content formats', () => {
+  it('does not count names given as examples', () => {
+    expect(ids('Export to any destination (Notion, Slack, Google Sheets, etc.)')).toEqual([]);
+    expect(ids('Send it to a chat tool, e.g. Slack or Discord')).toEqual([]);
+  });
+
+  it('does not count social platforms named as a content format', () => {
+    expect(ids('Write posts for Twitter, LinkedIn and Instagram with Ollama')).toEqual(['ollama']);
+    expect(ids('Publish the post to LinkedIn and Twitter')).toEqual(['linkedin', 'twitter']);
+    expect(ids('A bot for Telegram')).toEqual(['telegram']);
+  });
+});
+
+describe('detectServices: engine', () => {
+  it('is pure and compiles a catalog once', () => {
+    const text = 'Telegram bot with OpenAI and Supabase memory';
+    expect(detectServices(text)).toEqual(detectServices(text));
+    expect(compileCatalog(defaultCatalog())).toBe(compileCatalog(defaultCatalog()));
+  });
+
+  it('works with any catalog', () => {
+    const c = buildCatalog([
+      {
+        group: 'test',
+        description: '',
+        services: [
+          {
+            id: 'acme-crm',
+            name: 'Acme CRM',
+            category: 'crm',
+            aliases: ['acme crm', { text: 'ACME', caseSensitive: true }],
+            vocabulary: [{ term: 'acme deal', weight: 0.6 }],
+            triggers: [],
+            actions: [],
+          },
+        ],
+      },
+    ]);
+    expect(detectServices('Sync Acme CRM', c).services.map((s) => s.id)).toEqual(['acme-crm']);
+    expect(detectServices('an acme product', c).services).toEqual([]);
+    expect(detectServices('Close the ACME deal', c).services.map((s) => s.id)).toEqual(['acme-crm']);
+    expect(detectServices('a new acme deal', c).services[0]?.confidence).toBe(0.6);
+  });
+
+  it('handles empty and odd input', () => {
+    expect(detectServices('').services).toEqual([]);
+    expect(detectServices('   \n\t ').services).toEqual([]);
+    expect(detectServices('🚀📈 !!! ... ???').services).toEqual([]);
+  });
+
+  it('processes thousands of descriptions per second', () => {
+    const texts = [
+      'Daily AI digest of unread Gmail messages to Telegram, prioritised by urgency.',
+      'Website leads to Google Sheets with a Slack alert and an auto-reply drafted by GPT-4o.',
+      'RAG chatbot over Google Drive documents with Pinecone and Gemini embeddings.',
+      'Post new YouTube videos to X and LinkedIn, summarised with Claude.',
+    ];
+    const m = compileCatalog(defaultCatalog());
+    m.detect(texts[0] ?? '');
+    const n = 4000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) m.detect(texts[i % texts.length] ?? '');
+    const perSecond = n / ((performance.now() - t0) / 1000);
+    expect(perSecond).toBeGreaterThan(2000);
+  });
+});
