@@ -45,6 +45,8 @@ export function registerServicesCommand(program: Command): void {
     )
     .option('--threshold <n>', 'lowest confidence reported (0..1, default 0.5)')
     .option('--explain', 'add weak candidates and excluded (negated) services to the output')
+    // A description may start with "-" ("- daily digest", "-5% alert"): take it as text, not an option.
+    .allowUnknownOption()
     .action(async (words: string[], opts: DetectOpts) => {
       const matcher = compileCatalog(defaultCatalog());
       const threshold = parseThreshold(opts.threshold);

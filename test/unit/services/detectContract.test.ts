@@ -37,7 +37,10 @@ describe('detect contract', () => {
   });
 
   it('ignores other fields of an input line', () => {
-    const { output } = detectJsonLine(matcher, '{"services":["x"],"text":"Post to Discord","source":"a.json"}');
+    const { output } = detectJsonLine(
+      matcher,
+      '{"services":["x"],"text":"Post to Discord","source":"a.json"}',
+    );
     expect(JSON.parse(output)).toEqual({ services: [{ id: 'discord', name: 'Discord', confidence: 0.95 }] });
   });
 
@@ -57,7 +60,12 @@ describe('detect contract', () => {
   });
 
   it('streams one output line per input line, in order, and counts bad lines', async () => {
-    const input = ['{"text":"Post to Slack"}', 'oops', '{"text":"Gmail to Notion"}', '{"text":"nothing here"}'].join('\n');
+    const input = [
+      '{"text":"Post to Slack"}',
+      'oops',
+      '{"text":"Gmail to Notion"}',
+      '{"text":"nothing here"}',
+    ].join('\n');
     const { lines, failed } = await run(`${input}\n`);
     expect(failed).toBe(1);
     expect(lines).toHaveLength(4);
@@ -78,7 +86,9 @@ describe('detect contract', () => {
   });
 
   it('keeps up with many lines', async () => {
-    const input = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ text: `Line ${i}: Slack alert with GPT-4o` })).join('\n');
+    const input = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({ text: `Line ${i}: Slack alert with GPT-4o` }),
+    ).join('\n');
     const { lines, failed } = await run(input);
     expect(failed).toBe(0);
     expect(lines).toHaveLength(3000);

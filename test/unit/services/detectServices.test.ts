@@ -28,7 +28,10 @@ describe('detectServices: names', () => {
   });
 
   it('matches multi-word names, with hyphen, spacing and joined variants', () => {
-    expect(ids('Append to Google Sheets and post in Microsoft Teams')).toEqual(['google-sheets', 'microsoft-teams']);
+    expect(ids('Append to Google Sheets and post in Microsoft Teams')).toEqual([
+      'google-sheets',
+      'microsoft-teams',
+    ]);
     expect(ids('Append to Google-Sheets')).toEqual(['google-sheets']);
     expect(ids('Append to GoogleSheets')).toEqual(['google-sheets']);
     expect(ids('Models from HuggingFace')).toEqual(['hugging-face']);
@@ -55,7 +58,9 @@ describe('detectServices: names', () => {
   });
 
   it('gives the display name with the id', () => {
-    expect(detectServices('post to discord').services).toEqual([{ id: 'discord', name: 'Discord', confidence: 0.95 }]);
+    expect(detectServices('post to discord').services).toEqual([
+      { id: 'discord', name: 'Discord', confidence: 0.95 },
+    ]);
   });
 });
 
@@ -168,9 +173,9 @@ describe('detectServices: implied services', () => {
   });
 
   it('honours a custom threshold', () => {
-    expect(detectServices('Forward each new email', undefined, { threshold: 0.2 }).services.map((s) => s.id)).toContain(
-      'gmail',
-    );
+    expect(
+      detectServices('Forward each new email', undefined, { threshold: 0.2 }).services.map((s) => s.id),
+    ).toContain('gmail');
     expect(detectServices('AI agent', undefined, { threshold: 0.99 }).services).toEqual([]);
   });
 });

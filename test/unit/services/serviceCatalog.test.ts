@@ -4,14 +4,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.ts';
-import { aliasKey, buildCatalog, defaultCatalog, SERVICE_CATEGORIES } from '../../../src/core/services/serviceCatalog.ts';
+import {
+  aliasKey,
+  buildCatalog,
+  defaultCatalog,
+  SERVICE_CATEGORIES,
+} from '../../../src/core/services/serviceCatalog.ts';
 import { phraseWords } from '../../../src/core/services/tokenize.ts';
 
 const catalog = defaultCatalog();
 const sharedDir = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'service-detection');
 
 function aliasTexts(): { id: string; text: string }[] {
-  return catalog.services.flatMap((s) => s.aliases.map((a) => ({ id: s.id, text: typeof a === 'string' ? a : a.text })));
+  return catalog.services.flatMap((s) =>
+    s.aliases.map((a) => ({ id: s.id, text: typeof a === 'string' ? a : a.text })),
+  );
 }
 
 const minimal = (id: string, aliases: unknown[] = [id]) => ({
@@ -121,7 +128,17 @@ describe('service catalog', () => {
   });
 
   it('documents rate limits with a source for the busiest APIs', () => {
-    for (const id of ['slack', 'gmail', 'openai', 'telegram', 'notion', 'airtable', 'github', 'hubspot', 'shopify']) {
+    for (const id of [
+      'slack',
+      'gmail',
+      'openai',
+      'telegram',
+      'notion',
+      'airtable',
+      'github',
+      'hubspot',
+      'shopify',
+    ]) {
       const limits = catalog.byId.get(id)?.rateLimits ?? [];
       expect(limits.length, id).toBeGreaterThan(0);
       for (const l of limits) {
@@ -130,7 +147,9 @@ describe('service catalog', () => {
       }
     }
     const slack = catalog.byId.get('slack')?.rateLimits ?? [];
-    expect(slack.some((l) => l.limit === 1 && l.per === 'second' && l.scope.includes('chat.postMessage'))).toBe(true);
+    expect(
+      slack.some((l) => l.limit === 1 && l.per === 'second' && l.scope.includes('chat.postMessage')),
+    ).toBe(true);
     const withLimits = catalog.services.filter((s) => (s.rateLimits ?? []).length > 0).length;
     expect(withLimits).toBeGreaterThanOrEqual(50);
   });
@@ -157,7 +176,9 @@ describe('service catalog', () => {
 
   it('rejects a duplicate id, an alias owned by two services and a bad slug', () => {
     const file = (services: unknown[]) => ({ group: 'test', description: '', services });
-    expect(() => buildCatalog([file([minimal('a'), minimal('a', ['other'])])])).toThrow(/duplicate service id/);
+    expect(() => buildCatalog([file([minimal('a'), minimal('a', ['other'])])])).toThrow(
+      /duplicate service id/,
+    );
     expect(() => buildCatalog([file([minimal('a', ['Same Name']), minimal('b', ['same-name'])])])).toThrow(
       /already belongs to a/,
     );
@@ -166,7 +187,13 @@ describe('service catalog', () => {
   });
 
   it('accepts a small valid catalog', () => {
-    const c = buildCatalog([{ group: 'test', description: '', services: [minimal('acme', ['acme', { text: 'ACME', caseSensitive: true }])] }]);
+    const c = buildCatalog([
+      {
+        group: 'test',
+        description: '',
+        services: [minimal('acme', ['acme', { text: 'ACME', caseSensitive: true }])],
+      },
+    ]);
     expect(c.services.map((s) => s.id)).toEqual(['acme']);
     expect(c.byId.get('acme')?.group).toBe('test');
   });
