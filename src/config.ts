@@ -60,6 +60,34 @@ export const configSchema = z.object({
     .describe(
       'Consumer session timeout: how long a crashed instance holds its partitions before a rebalance.',
     ),
+  PULSE_METRICS_ALLOWED_LATENESS_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe(
+      'Watermark = max event time seen on a partition minus this; windows close when the watermark passes them.',
+    ),
+  PULSE_METRICS_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30_000)
+    .describe('An input partition idle this long advances its watermark by wall clock (0 disables).'),
+  PULSE_METRICS_CORRECTION_HORIZON_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(3_600_000)
+    .describe(
+      'Late events up to this far behind the watermark correct their window (re-emitted with a higher version); older ones are counted.',
+    ),
+  PULSE_SNAPSHOT_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe('Longest time between two state snapshots of a processor partition in Redis.'),
   PULSE_CONSUMER_GROUP_PREFIX: z
     .string()
     .default('pulse')

@@ -98,7 +98,9 @@ export async function startLoader<Row>(deps: {
     const entries: DecodedEntry[] = [];
     for (const message of messages) {
       try {
-        entries.push({ offset: message.offset, decoded: await registry.decode(message.value) });
+        // Synchronous once the schema is known; the first record of a schema fetches it.
+        const decoded = registry.decodeKnown(message.value) ?? (await registry.decode(message.value));
+        entries.push({ offset: message.offset, decoded });
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error; // registry unreachable: retry the chunk
         entries.push({

@@ -1,5 +1,7 @@
-// The process that runs Pulse's stages. In embedded mode it owns the chDB data path, so the
-// loaders and the HTTP API (through which analysts query) run here.
+// The process that runs Pulse's stages. Loaders write ClickHouse; in embedded mode chDB lets one
+// process own the data path, so the loaders and the HTTP API (through which analysts query) run
+// in the process that owns it. Processors only touch Kafka and Redis and may run anywhere, as
+// many instances as there are input partitions (`pulse run --stages metrics-processor`).
 import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
 import { applyTopics, type TopicChange } from '../adapters/kafka/topicAdmin.ts';
 import { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
@@ -8,17 +10,44 @@ import { RedisState } from '../adapters/redis/redisState.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { buildApi } from '../api/apiServer.ts';
 import type { PulseConfig } from '../config.ts';
+import { NonRetriableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { archiveLoader } from '../../pipelines/archiveLoader.ts';
+import { metricsLoader } from '../../pipelines/metricsLoader.ts';
+import { metricsProcessor } from '../../pipelines/metricsProcessor.ts';
 import { registerTopicSchemas } from '../topology/schemaSetup.ts';
 import { topicCatalog, topicName } from '../topology/topics.ts';
-import { startLoader, type LoaderHandle } from './loaderRunner.ts';
+import type { LoaderDefinition } from './loaderDefinition.ts';
+import { startLoader } from './loaderRunner.ts';
+import { startProcessor } from './processorRunner.ts';
 import { StageMetrics } from './stageMetrics.ts';
+
+export const STAGES = ['archive-loader', 'metrics-processor', 'metrics-loader'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export function parseStages(list: string): StageName[] {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = names.filter((n) => !(STAGES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new NonRetriableError(`unknown stage(s) ${unknown.join(', ')}; stages are ${STAGES.join(', ')}`);
+  }
+  return names as StageName[];
+}
+
+export interface StageHandle {
+  readonly metrics: StageMetrics;
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface PulseProcess {
   readonly apiUrl: string;
-  readonly store: ClickHouseStore;
-  readonly loaders: readonly LoaderHandle[];
+  /** the writer session; undefined when this process runs no loader */
+  readonly store: ClickHouseStore | undefined;
+  readonly stages: ReadonlyMap<StageName, StageHandle>;
   /** resolves once every stage has joined its consumer group */
   readonly ready: Promise<void>;
   stop(): Promise<void>;
@@ -39,56 +68,104 @@ export async function startPulseProcess(
   config: PulseConfig,
   projectRoot: string,
   log: Logger,
-  options: { api?: boolean } = {},
+  options: { api?: boolean; stages?: readonly StageName[] } = {},
 ): Promise<PulseProcess> {
+  const stages = new Set(options.stages ?? STAGES);
   const prefix = config.PULSE_TOPIC_PREFIX;
   const registry = new AvroRegistry(config.PULSE_SCHEMA_REGISTRY_URL);
   await applyAllTopics(config, log);
-  await registerTopicSchemas(registry, projectRoot, prefix);
+  const schemaIds = new Map(
+    (await registerTopicSchemas(registry, projectRoot, prefix)).map((s) => [s.subject, s.id]),
+  );
 
-  const store = await ClickHouseStore.open(config, projectRoot);
-  const reader = await ClickHouseStore.open(config, projectRoot, { readOnly: true });
-  const migration = await migrate(store, projectRoot);
-  if (migration.applied.length > 0)
-    log.info('migrations applied', { module: 'process', applied: migration.applied });
+  const needsClickHouse =
+    stages.has('archive-loader') || stages.has('metrics-loader') || options.api !== false;
+  const store = needsClickHouse ? await ClickHouseStore.open(config, projectRoot) : undefined;
+  const reader = needsClickHouse
+    ? await ClickHouseStore.open(config, projectRoot, { readOnly: true })
+    : undefined;
+  if (store !== undefined) {
+    const migration = await migrate(store, projectRoot);
+    if (migration.applied.length > 0)
+      log.info('migrations applied', { module: 'process', applied: migration.applied });
+  }
 
   const state = new RedisState(config.PULSE_REDIS_URL, `pulse:${prefix || 'default'}`);
   const kafka = createKafka(
     { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: `pulse-${process.pid}` },
     log,
   );
-  const archiveMetrics = new StageMetrics(archiveLoader.name);
-  const archive = await startLoader({
-    kafka,
-    registry,
-    store,
-    state,
-    definition: archiveLoader,
-    metrics: archiveMetrics,
-    log,
-    options: {
-      groupId: `${config.PULSE_CONSUMER_GROUP_PREFIX}.${archiveLoader.name}`,
-      inputTopic: topicName(prefix, archiveLoader.input),
-      deadLetterTopic: topicName(prefix, archiveLoader.deadLetters),
-      batchMax: config.PULSE_LOADER_BATCH_MAX,
-      flushMs: config.PULSE_LOADER_FLUSH_MS,
-      sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
-    },
-  });
-  const loaders = [archive];
+  const handles = new Map<StageName, StageHandle>();
+  const group = (name: string): string => `${config.PULSE_CONSUMER_GROUP_PREFIX}.${name}`;
+
+  const startLoaderStage = async <Row>(definition: LoaderDefinition<Row>): Promise<StageHandle> => {
+    if (store === undefined) throw new NonRetriableError('loaders need ClickHouse');
+    return startLoader({
+      kafka,
+      registry,
+      store,
+      state,
+      definition,
+      metrics: new StageMetrics(definition.name),
+      log,
+      options: {
+        groupId: group(definition.name),
+        inputTopic: topicName(prefix, definition.input),
+        deadLetterTopic: topicName(prefix, definition.deadLetters),
+        batchMax: config.PULSE_LOADER_BATCH_MAX,
+        flushMs: config.PULSE_LOADER_FLUSH_MS,
+        sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
+      },
+    });
+  };
+
+  if (stages.has('archive-loader')) handles.set('archive-loader', await startLoaderStage(archiveLoader));
+  if (stages.has('metrics-loader')) handles.set('metrics-loader', await startLoaderStage(metricsLoader));
+  if (stages.has('metrics-processor')) {
+    const definition = metricsProcessor({
+      allowedLatenessMs: config.PULSE_METRICS_ALLOWED_LATENESS_MS,
+      idleTimeoutMs: config.PULSE_METRICS_IDLE_TIMEOUT_MS === 0 ? null : config.PULSE_METRICS_IDLE_TIMEOUT_MS,
+      correctionHorizonMs: config.PULSE_METRICS_CORRECTION_HORIZON_MS,
+    });
+    const outputTopic = topicName(prefix, definition.output);
+    const outputSchemaId = schemaIds.get(`${outputTopic}-value`);
+    if (outputSchemaId === undefined) throw new NonRetriableError(`no schema registered for ${outputTopic}`);
+    handles.set(
+      'metrics-processor',
+      await startProcessor({
+        kafka,
+        registry,
+        state,
+        definition,
+        metrics: new StageMetrics(definition.name),
+        log,
+        options: {
+          groupId: group(definition.name),
+          inputTopic: topicName(prefix, definition.input),
+          outputTopic,
+          outputSchemaId,
+          sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
+          snapshotEveryBatches: 50,
+          snapshotEveryMs: config.PULSE_SNAPSHOT_EVERY_MS,
+          tickMs: definition.tick === null ? 0 : 1000,
+        },
+      }),
+    );
+  }
 
   let apiUrl = '';
   const api =
-    options.api === false
+    options.api === false || reader === undefined
       ? undefined
       : buildApi({
           reader,
-          metrics: () => loaders.map((l) => l.metrics),
+          metrics: () => [...handles.values()].map((h) => h.metrics),
           health: async () => ({
             status: 'ok',
-            clickhouse: { mode: store.target.mode, version: await store.version() },
+            clickhouse:
+              store === undefined ? null : { mode: store.target.mode, version: await store.version() },
             redis: await state.ping(),
-            stages: loaders.map((l) => l.metrics.stage),
+            stages: [...handles.keys()],
           }),
           log,
         });
@@ -100,14 +177,14 @@ export async function startPulseProcess(
   return {
     apiUrl,
     store,
-    loaders,
-    ready: Promise.all(loaders.map((l) => l.ready)).then(() => undefined),
+    stages: handles,
+    ready: Promise.all([...handles.values()].map((h) => h.ready)).then(() => undefined),
     async stop() {
       await api?.close();
-      await Promise.all(loaders.map((l) => l.stop()));
+      await Promise.all([...handles.values()].map((h) => h.stop()));
       await state.close();
-      await reader.close();
-      await store.close();
+      await reader?.close();
+      await store?.close();
     },
   };
 }

@@ -17,6 +17,8 @@ const DAY = 24 * 60 * 60 * 1000;
 
 export const EXECUTIONS_TOPIC = 'workflow.executions.v1';
 export const EXECUTIONS_DLQ_TOPIC = 'workflow.executions.dlq.v1';
+export const METRICS_TOPIC = 'workflow.metrics.v1';
+export const METRICS_DLQ_TOPIC = 'workflow.metrics.dlq.v1';
 
 export const topicCatalog: readonly TopicSpec[] = [
   {
@@ -34,6 +36,22 @@ export const topicCatalog: readonly TopicSpec[] = [
     cleanupPolicy: 'delete',
     valueSchema: null,
     description: 'Undecodable or invalid execution events: original bytes, reason in headers.',
+  },
+  {
+    name: METRICS_TOPIC,
+    partitions: 6,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.metrics.v1.avsc',
+    description: 'Closed 1-minute windows (transactional; read committed); key = scope|key.',
+  },
+  {
+    name: METRICS_DLQ_TOPIC,
+    partitions: 1,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Window records the metrics loader could not decode or validate.',
   },
 ];
 

@@ -2,6 +2,7 @@
 // bad messages dead-lettered and good ones still landing.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouseStore } from '../../src/adapters/clickhouse/clickhouseStore.ts';
 import { createKafka, parseBrokers } from '../../src/adapters/kafka/kafkaClient.ts';
 import { AvroRegistry } from '../../src/adapters/registry/schemaRegistry.ts';
 import { DLQ_HEADERS, headerString } from '../../src/pipeline/deadLetters.ts';
@@ -17,9 +18,14 @@ describe('archive loader', () => {
 
   beforeAll(async () => {
     env = await isolatedEnv('archive');
-    running = await startPulseProcess(configFrom(env), projectRoot, testLog);
+    running = await startPulseProcess(configFrom(env), projectRoot, testLog, { stages: ['archive-loader'] });
     await running.ready;
   });
+
+  const store = (): ClickHouseStore => {
+    if (running.store === undefined) throw new Error('no store');
+    return running.store;
+  };
 
   afterAll(async () => {
     await running.stop();
@@ -95,7 +101,7 @@ describe('archive loader', () => {
     const landed = await waitFor(
       '10,000 rows',
       async () => {
-        const rows = await running.store.query<{ n: string; ids: string }>(
+        const rows = await store().query<{ n: string; ids: string }>(
           `SELECT count() AS n, uniqExact(event_id) AS ids FROM ${config.CLICKHOUSE_DATABASE}.workflow_executions`,
         );
         const r = rows[0];
@@ -105,7 +111,7 @@ describe('archive loader', () => {
     );
     // Settle, then check nothing more arrives (no duplicates) and nothing is missing.
     await new Promise((r) => setTimeout(r, 1500));
-    const ids = await running.store.query<{ event_id: string }>(
+    const ids = await store().query<{ event_id: string }>(
       `SELECT event_id FROM ${config.CLICKHOUSE_DATABASE}.workflow_executions`,
     );
     expect(Number(landed.n)).toBe(10_000);
@@ -126,6 +132,6 @@ describe('archive loader', () => {
       // The original bytes travel unchanged.
       expect(bad.some((b) => m.value !== null && b.value.equals(m.value))).toBe(true);
     }
-    expect(running.loaders[0]?.metrics.value('dlq_records_total')).toBe(100);
+    expect(running.stages.get('archive-loader')?.metrics.value('dlq_records_total')).toBe(100);
   });
 });

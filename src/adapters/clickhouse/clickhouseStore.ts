@@ -24,12 +24,17 @@ export type QueryParams = Record<string, unknown>;
 
 function classify(error: unknown, what: string): Error {
   const message = errorMessage(error);
-  // ClickHouse server errors carry a numeric code; syntax, unknown table/column and type errors
-  // will not pass by retrying, connection trouble and overload will.
-  const code = error !== null && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+  // ClickHouse errors carry a type: malformed SQL, unknown objects and type errors will not pass
+  // by retrying; connection trouble, overload and timeouts will.
+  const type =
+    error !== null && typeof error === 'object' && 'type' in error && typeof error.type === 'string'
+      ? error.type
+      : '';
   const permanent =
-    /SYNTAX_ERROR|UNKNOWN_(TABLE|IDENTIFIER|DATABASE|FUNCTION)|TYPE_MISMATCH|READONLY|Cannot execute query in readonly mode|Syntax error|Unknown (table|expression|identifier)|doesn't exist|ILLEGAL_TYPE|NOT_IMPLEMENTED|CANNOT_PARSE/i;
-  if (permanent.test(message) || ['62', '60', '47', '81', '164', '53', '46', '27'].includes(code)) {
+    /^(SYNTAX_ERROR|UNKNOWN_|ILLEGAL_|TYPE_MISMATCH|BAD_ARGUMENTS|NUMBER_OF_ARGUMENTS|CANNOT_PARSE|READONLY|NOT_IMPLEMENTED|NO_SUCH_|THERE_IS_NO_|FUNCTION_|ACCESS_DENIED|INCORRECT_|DUPLICATE_COLUMN|AMBIGUOUS_)/.test(
+      type,
+    ) || /Cannot execute query in readonly mode|Syntax error/i.test(message);
+  if (permanent) {
     return new NonRetriableError(`${what}: ${message}`, { cause: error, code: 'CLICKHOUSE_QUERY' });
   }
   return new TransientError(`${what}: ${message}`, { cause: error, code: 'CLICKHOUSE_UNAVAILABLE' });
@@ -158,7 +163,13 @@ export class ClickHouseStore {
         }),
       });
     } catch (error) {
-      throw classify(error, `insert into ${table} failed`);
+      const failure = classify(error, `insert into ${table} failed`);
+      // A missing table during an insert is an outage (detached, being swapped by a replay),
+      // not bad input: the loader pauses and retries until it is back.
+      if (/UNKNOWN_TABLE/.test(String((error as { type?: unknown }).type))) {
+        throw new TransientError(failure.message, { cause: error, code: 'CLICKHOUSE_TABLE_UNAVAILABLE' });
+      }
+      throw failure;
     }
   }
 

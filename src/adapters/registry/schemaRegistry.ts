@@ -32,8 +32,15 @@ export function readSchemaFile(schemasDir: string, file: string): string {
   return readFileSync(path.join(schemasDir, file), 'utf8');
 }
 
+interface AvroType {
+  fromBuffer(buffer: Buffer): unknown;
+  toBuffer(value: unknown): Buffer;
+}
+
 export class AvroRegistry {
   readonly #registry: SchemaRegistry;
+  /** Avro types by schema id: after the first record of a schema, decoding is synchronous. */
+  readonly #types = new Map<number, AvroType>();
   readonly url: string;
 
   constructor(url: string) {
@@ -98,9 +105,39 @@ export class AvroRegistry {
       );
     }
     const schemaId = buffer.readInt32BE(1);
+    if (!this.#types.has(schemaId)) await this.#loadType(schemaId);
+    return this.decodeKnown(buffer);
+  }
+
+  /**
+   * Decodes synchronously when the record's schema is already known; undefined when it is not
+   * (call `decode` then). The hot path of the processors.
+   */
+  decodeKnown(buffer: Buffer | null): unknown {
+    if (buffer === null || buffer.length < 5 || buffer[0] !== 0) {
+      throw new DecodeError(
+        'not-confluent-framed',
+        'value is not in the Confluent wire format (magic byte 0, schema id)',
+      );
+    }
+    const schemaId = buffer.readInt32BE(1);
+    const type = this.#types.get(schemaId);
+    if (type === undefined) return undefined;
     try {
-      // Resolve the schema first so an unknown id is told apart from a malformed body.
-      await this.#registry.getSchema(schemaId);
+      return type.fromBuffer(buffer.subarray(5));
+    } catch (error) {
+      throw new DecodeError(
+        'malformed-avro',
+        `Avro body does not decode with schema ${schemaId}: ${errorMessage(error)}`,
+        error,
+      );
+    }
+  }
+
+  async #loadType(schemaId: number): Promise<void> {
+    try {
+      const schema = (await this.#registry.getSchema(schemaId)) as unknown as AvroType;
+      this.#types.set(schemaId, schema);
     } catch (error) {
       const status = httpStatus(error);
       if (status === 404 || status === 422) {
@@ -110,14 +147,30 @@ export class AvroRegistry {
         cause: error,
       });
     }
+  }
+
+  /** Encodes with a schema loaded once per id (synchronous after the first call). */
+  async encodeFast(schemaId: number, value: unknown): Promise<Buffer> {
+    return this.encodeKnown(schemaId, await this.typeOf(schemaId), value);
+  }
+
+  encodeKnown(schemaId: number, type: AvroType, value: unknown): Buffer {
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(schemaId, 1);
     try {
-      return await this.#registry.decode(buffer);
+      return Buffer.concat([header, type.toBuffer(value)]);
     } catch (error) {
-      throw new DecodeError(
-        'malformed-avro',
-        `Avro body does not decode with schema ${schemaId}: ${errorMessage(error)}`,
-        error,
-      );
+      throw new NonRetriableError(`value does not match schema ${schemaId}: ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
+  }
+
+  /** The Avro type of a schema id (loaded once). */
+  async typeOf(schemaId: number): Promise<AvroType> {
+    if (!this.#types.has(schemaId)) await this.#loadType(schemaId);
+    const type = this.#types.get(schemaId);
+    if (type === undefined) throw new NonRetriableError(`schema ${schemaId} is unknown`);
+    return type;
   }
 }

@@ -84,19 +84,21 @@ export function registerDemoCommand(program: Command): void {
         }
       };
 
-      const db = running.store.target.database;
+      const store = running.store;
+      if (store === undefined) throw new Error('the demo runs the loaders, so it owns ClickHouse');
+      const db = store.target.database;
       const countEvents = async (): Promise<number> => {
-        const [row] = await running.store.query<{ n: string }>(
+        const [row] = await store.query<{ n: string }>(
           `SELECT count() AS n FROM ${db}.workflow_executions_v`,
         );
         return Number(row?.n ?? 0);
       };
       const before = await countEvents();
       const summarise = async (): Promise<void> => {
-        const [totals] = await running.store.query<{ events: string; runs: string; failed: string }>(
+        const [totals] = await store.query<{ events: string; runs: string; failed: string }>(
           `SELECT count() AS events, uniqExact(execution_id) AS runs, countIf(event_type = 'WORKFLOW_FAILED') AS failed FROM ${db}.workflow_executions_v`,
         );
-        const perService = await running.store.query<Record<string, unknown>>(
+        const perService = await store.query<Record<string, unknown>>(
           `SELECT service, countIf(event_type = 'STEP_COMPLETED') AS completed, countIf(event_type = 'STEP_FAILED') AS failed,
                   countIf(event_type = 'STEP_RETRIED') AS retried, round(quantileIf(0.95)(duration_ms, event_type = 'STEP_COMPLETED')) AS p95_ms,
                   topKIf(1)(error_class, event_type = 'STEP_FAILED')[1] AS top_error

@@ -26,18 +26,28 @@ export function onShutdown(stop: () => Promise<void>): Promise<void> {
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('Run the pipeline stages (archive loader) and the HTTP API until SIGTERM/SIGINT')
+    .description(
+      'Run pipeline stages and the HTTP API until SIGTERM/SIGINT (finish the batch, commit, snapshot, leave)',
+    )
     .option('--no-api', 'do not serve the HTTP API')
-    .action(async (opts: { api: boolean }) => {
+    .option(
+      '--stages <list>',
+      'comma-separated stages: archive-loader, metrics-processor, metrics-loader (loaders need the ClickHouse owner)',
+      'archive-loader,metrics-processor,metrics-loader',
+    )
+    .action(async (opts: { api: boolean; stages: string }) => {
       const config = loadConfig();
       setLogLevel(config.PULSE_LOG_LEVEL);
-      const { startPulseProcess } = await import('../../pipeline/pulseProcess.ts');
-      const running = await startPulseProcess(config, projectRoot, rootLogger, { api: opts.api });
+      const { startPulseProcess, parseStages } = await import('../../pipeline/pulseProcess.ts');
+      const running = await startPulseProcess(config, projectRoot, rootLogger, {
+        api: opts.api,
+        stages: parseStages(opts.stages),
+      });
       await running.ready;
       rootLogger.info('pipeline running', {
         module: 'cli',
         api: running.apiUrl,
-        clickhouse: running.store.target,
+        stages: [...running.stages.keys()],
       });
       await onShutdown(() => running.stop());
     });

@@ -1,0 +1,55 @@
+// A stateful processor stage, declared: its input and output topics and the pure, deterministic
+// functions the runner (processorRunner.ts) drives. Given the same input order, `apply` must
+// return the same outputs: that is what lets a restarted processor replay a gap without
+// re-emitting, and exactly-once hold across crashes.
+
+export type ParseResult<In> =
+  { readonly ok: true; readonly value: In } | { readonly ok: false; readonly reason: string };
+
+export interface StepResult<Out> {
+  readonly outputs: readonly Out[];
+  /** inputs that were counted but not folded (e.g. beyond the correction horizon) */
+  readonly discarded?: number;
+}
+
+export interface ProcessorDefinition<State, In, Out> {
+  readonly name: string;
+  /** base topic names; the runner applies the configured prefix */
+  readonly input: string;
+  readonly output: string;
+  parse(decoded: unknown): ParseResult<In>;
+  initialState(): State;
+  apply(state: State, input: In, offset: string): StepResult<Out>;
+  /** wall-clock progress (idle partitions); null when the stage has none */
+  readonly tick: ((state: State, nowMs: number) => StepResult<Out>) | null;
+  snapshot(state: State): unknown;
+  restore(json: unknown): State;
+  /** record key: all versions of one series go to one partition, in order */
+  outputKey(output: Out): string;
+  /** the Avro record for the output topic's value schema */
+  outputValue(output: Out): unknown;
+  /** event-time progress for the operational metrics (watermark delay) */
+  watermark?(state: State): number | null;
+}
+
+/**
+ * Pure: folds a partition's inputs in order. Inputs before `replayUntil` rebuild state only;
+ * their outputs were committed before and are suppressed.
+ */
+export function runInputs<State, In, Out>(
+  definition: ProcessorDefinition<State, In, Out>,
+  state: State,
+  inputs: readonly { offset: string; value: In }[],
+  replayUntil: bigint | null,
+): { outputs: Out[]; suppressed: number; discarded: number } {
+  const outputs: Out[] = [];
+  let suppressed = 0;
+  let discarded = 0;
+  for (const input of inputs) {
+    const result = definition.apply(state, input.value, input.offset);
+    discarded += result.discarded ?? 0;
+    if (replayUntil !== null && BigInt(input.offset) < replayUntil) suppressed += result.outputs.length;
+    else for (const output of result.outputs) outputs.push(output);
+  }
+  return { outputs, suppressed, discarded };
+}

@@ -1,0 +1,403 @@
+// The processor runner: consume → decode → apply (deterministic core) → produce outputs and the
+// input offsets in one Kafka transaction → snapshot state to Redis.
+//
+// Exactly-once, Kafka-native:
+// - One transactional producer per input partition (transactional.id = <group>.<topic>.<p>): a
+//   new owner's InitProducerId fences a zombie, which kafkajs (no KIP-447) needs.
+// - Outputs and `sendOffsets` commit together; downstream consumers read committed only.
+// - After a commit the state is snapshotted to Redis with the offset it reflects. On
+//   (re)assignment the partition restores the snapshot and, when the committed offset is ahead
+//   of it, replays the gap with outputs suppressed (they were committed before).
+// - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
+//   in-memory state never runs ahead of what Kafka committed.
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
+import type { RedisState } from '../adapters/redis/redisState.ts';
+import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
+import { errorMessage } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { runInputs, type ProcessorDefinition } from './processorDefinition.ts';
+import type { StageMetrics } from './stageMetrics.ts';
+
+export interface ProcessorOptions {
+  readonly groupId: string;
+  readonly inputTopic: string;
+  readonly outputTopic: string;
+  readonly outputSchemaId: number;
+  readonly sessionTimeoutMs: number;
+  /** snapshot after this many committed batches, or this long, whichever first */
+  readonly snapshotEveryBatches: number;
+  readonly snapshotEveryMs: number;
+  /** wall-clock tick period for idle partitions; 0 disables */
+  readonly tickMs: number;
+  readonly concurrency?: number;
+}
+
+interface Snapshot {
+  /** next input offset: the state reflects every input before it */
+  readonly offset: string;
+  readonly savedAt: number;
+  readonly state: unknown;
+}
+
+interface PartitionRun<State> {
+  state: State;
+  producer: Producer;
+  /** next offset to apply */
+  nextOffset: bigint;
+  /** inputs below this offset were committed before: replay them without output */
+  replayUntil: bigint | null;
+  committedBatches: number;
+  lastSnapshotAt: number;
+  /** serialises batches and ticks of one partition */
+  lock: Promise<void>;
+}
+
+export interface ProcessorHandle {
+  readonly metrics: StageMetrics;
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function isConcurrentTransactions(error: unknown): boolean {
+  return (
+    error !== null &&
+    typeof error === 'object' &&
+    'type' in error &&
+    (error as { type: unknown }).type === 'CONCURRENT_TRANSACTIONS'
+  );
+}
+
+export async function startProcessor<State, In, Out>(deps: {
+  readonly kafka: Kafka;
+  readonly registry: AvroRegistry;
+  readonly state: RedisState;
+  readonly definition: ProcessorDefinition<State, In, Out>;
+  readonly options: ProcessorOptions;
+  readonly metrics: StageMetrics;
+  readonly log: Logger;
+}): Promise<ProcessorHandle> {
+  const { kafka, registry, definition, options, metrics } = deps;
+  const log = deps.log.child({ module: 'processor', stage: definition.name });
+  const outputType = await registry.typeOf(options.outputSchemaId);
+  const admin: Admin = kafka.admin();
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    readUncommitted: false,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
+    maxWaitTimeInMs: 200,
+  });
+  const runs = new Map<number, PartitionRun<State>>();
+  let stopping = false;
+  const snapshotKey = (partition: number): string =>
+    deps.state.key('processor', options.groupId, options.inputTopic, partition, 'snapshot');
+
+  async function committedOffset(partition: number): Promise<bigint | null> {
+    const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.inputTopic] });
+    const entry = topic?.partitions.find((p) => p.partition === partition);
+    const offset = entry === undefined ? -1n : BigInt(entry.offset);
+    return offset < 0n ? null : offset;
+  }
+
+  async function earliestOffset(partition: number): Promise<bigint> {
+    const offsets = await admin.fetchTopicOffsets(options.inputTopic);
+    return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
+  }
+
+  async function transactionalProducer(partition: number): Promise<Producer> {
+    const producer = kafka.producer({
+      transactionalId: `${options.groupId}.${options.inputTopic}.${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
+    });
+    await producer.connect();
+    return producer;
+  }
+
+  /**
+   * Brings a partition's state to its committed offset: keep the live state when it is already
+   * there, else restore the snapshot and replay the gap. Returns the offset to consume from.
+   */
+  async function restore(partition: number): Promise<bigint> {
+    const committed = await committedOffset(partition);
+    const existing = runs.get(partition);
+    if (
+      existing !== undefined &&
+      committed !== null &&
+      existing.nextOffset === committed &&
+      existing.replayUntil === null
+    ) {
+      return committed;
+    }
+    const snapshot = await deps.state.getJson<Snapshot>(snapshotKey(partition)).catch((error: unknown) => {
+      // Without the snapshot the state is rebuilt from the log: slower, still correct.
+      log.warn('snapshot unavailable, rebuilding from the log', { partition, error });
+      return undefined;
+    });
+    let state = definition.initialState();
+    let from = committed ?? (await earliestOffset(partition));
+    if (snapshot !== undefined && committed !== null && BigInt(snapshot.offset) <= committed) {
+      state = definition.restore(snapshot.state);
+      from = BigInt(snapshot.offset);
+    } else if (committed !== null) {
+      from = await earliestOffset(partition);
+      if (snapshot !== undefined)
+        log.warn('snapshot is ahead of the committed offset; rebuilding', { partition });
+    }
+    const producer = existing?.producer ?? (await transactionalProducer(partition));
+    runs.set(partition, {
+      state,
+      producer,
+      nextOffset: from,
+      replayUntil: committed !== null && from < committed ? committed : null,
+      committedBatches: 0,
+      lastSnapshotAt: Date.now(),
+      lock: existing?.lock ?? Promise.resolve(),
+    });
+    metrics.add('restores_total', 1);
+    if (committed !== null && from < committed) {
+      log.info('replaying gap without output', {
+        partition,
+        from: from.toString(),
+        to: committed.toString(),
+      });
+    }
+    return from;
+  }
+
+  async function decode(message: KafkaMessage): Promise<In | undefined> {
+    try {
+      const decoded = registry.decodeKnown(message.value) ?? (await registry.decode(message.value));
+      const parsed = definition.parse(decoded);
+      if (parsed.ok) return parsed.value;
+      metrics.add('invalid_inputs_total', 1, { reason: 'validation' });
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      // The archive loader dead-letters bad input; this stage counts and skips it.
+      metrics.add('invalid_inputs_total', 1, { reason: error.reason });
+    }
+    return undefined;
+  }
+
+  async function commit(
+    partition: number,
+    run: PartitionRun<State>,
+    outputs: readonly Out[],
+    nextOffset: bigint | null,
+  ): Promise<void> {
+    const transaction = await run.producer.transaction();
+    try {
+      if (outputs.length > 0) {
+        await transaction.send({
+          topic: options.outputTopic,
+          messages: outputs.map((o) => ({
+            key: definition.outputKey(o),
+            value: registry.encodeKnown(options.outputSchemaId, outputType, definition.outputValue(o)),
+          })),
+        });
+      }
+      if (nextOffset !== null) {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await transaction.sendOffsets({
+              consumerGroupId: options.groupId,
+              topics: [
+                { topic: options.inputTopic, partitions: [{ partition, offset: nextOffset.toString() }] },
+              ],
+            });
+            break;
+          } catch (error) {
+            // kafkajs does not retry CONCURRENT_TRANSACTIONS from AddOffsetsToTxn (tulios/kafkajs#430).
+            if (!isConcurrentTransactions(error) || attempt >= 50) throw error;
+            await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
+          }
+        }
+      }
+      await transaction.commit();
+    } catch (error) {
+      metrics.add('transaction_aborts_total', 1);
+      await transaction.abort().catch(() => undefined);
+      throw translateKafkaError(error, `transaction of ${options.inputTopic}[${partition}]`);
+    }
+    metrics.add('outputs_total', outputs.length);
+  }
+
+  async function maybeSnapshot(partition: number, run: PartitionRun<State>, force: boolean): Promise<void> {
+    const due =
+      force ||
+      run.committedBatches >= options.snapshotEveryBatches ||
+      Date.now() - run.lastSnapshotAt >= options.snapshotEveryMs;
+    if (!due) return;
+    try {
+      await deps.state.setJson(snapshotKey(partition), {
+        offset: run.nextOffset.toString(),
+        savedAt: Date.now(),
+        state: definition.snapshot(run.state),
+      } satisfies Snapshot);
+      run.committedBatches = 0;
+      run.lastSnapshotAt = Date.now();
+      metrics.add('snapshots_total', 1);
+    } catch (error) {
+      // Redis down: keep processing; the next snapshot or a longer replay covers the gap.
+      metrics.add('snapshot_failures_total', 1);
+      log.warn('snapshot failed', { partition, error: errorMessage(error) });
+    }
+    metrics.set('snapshot_age_seconds', (Date.now() - run.lastSnapshotAt) / 1000, {
+      partition: String(partition),
+    });
+  }
+
+  function withLock(run: PartitionRun<State>, work: () => Promise<void>): Promise<void> {
+    const next = run.lock.then(work);
+    run.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  async function processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const partition = batch.partition;
+    const first = batch.messages[0];
+    if (first === undefined) return;
+    let run = runs.get(partition);
+    if (run === undefined || run.nextOffset !== BigInt(first.offset)) {
+      const from = await restore(partition);
+      run = runs.get(partition);
+      if (run === undefined) return;
+      if (from !== BigInt(first.offset)) {
+        consumer.seek({ topic: options.inputTopic, partition, offset: from.toString() });
+        return;
+      }
+    }
+    const current = run;
+    await withLock(current, async () => {
+      const inputs: { offset: string; value: In }[] = [];
+      for (const message of batch.messages) {
+        if (BigInt(message.offset) < current.nextOffset) continue;
+        const value = await decode(message);
+        if (value !== undefined) inputs.push({ offset: message.offset, value });
+      }
+      const last = batch.messages.at(-1);
+      if (last === undefined) return;
+      const lastOffset = BigInt(last.offset);
+      const result = runInputs(definition, current.state, inputs, current.replayUntil);
+      metrics.add('inputs_total', batch.messages.length);
+      metrics.add('suppressed_outputs_total', result.suppressed);
+      metrics.add('too_late_inputs_total', result.discarded);
+      const inReplay = current.replayUntil !== null && lastOffset < current.replayUntil;
+      try {
+        if (!inReplay) await commit(partition, current, result.outputs, lastOffset + 1n);
+      } catch (error) {
+        // The state ran ahead of what Kafka committed: rebuild it before going on.
+        current.nextOffset = -1n;
+        throw error;
+      }
+      current.nextOffset = lastOffset + 1n;
+      if (current.replayUntil !== null && current.nextOffset >= current.replayUntil)
+        current.replayUntil = null;
+      payload.resolveOffset(last.offset);
+      if (!inReplay) {
+        current.committedBatches++;
+        await maybeSnapshot(partition, current, false);
+      }
+      const watermark = definition.watermark?.(current.state) ?? null;
+      if (watermark !== null) {
+        metrics.set('watermark_delay_seconds', (Date.now() - watermark) / 1000, {
+          partition: String(partition),
+        });
+      }
+      metrics.set('lag', Number(batch.offsetLag()), { partition: String(partition) });
+    });
+    await payload.heartbeat();
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    if (payload.isStale() || stopping) return;
+    try {
+      await processBatch(payload);
+    } catch (error) {
+      log.warn('batch failed; the partition restores and retries', {
+        partition: payload.batch.partition,
+        error: errorMessage(error),
+      });
+      metrics.add('batch_failures_total', 1);
+      await new Promise((r) => setTimeout(r, 500));
+      // Refetch from the committed offset on the next round.
+      const committed = await committedOffset(payload.batch.partition).catch(() => null);
+      if (committed !== null)
+        consumer.seek({
+          topic: options.inputTopic,
+          partition: payload.batch.partition,
+          offset: committed.toString(),
+        });
+    }
+  }
+
+  /** Idle partitions: the wall clock advances their watermark and closes their windows. */
+  async function tick(): Promise<void> {
+    const tickFn = definition.tick;
+    if (tickFn === null || stopping) return;
+    for (const [partition, run] of runs) {
+      if (run.replayUntil !== null || run.nextOffset < 0n) continue;
+      await withLock(run, async () => {
+        const result = tickFn(run.state, Date.now());
+        if (result.outputs.length === 0) return;
+        try {
+          await commit(partition, run, result.outputs, null);
+        } catch (error) {
+          run.nextOffset = -1n;
+          throw error;
+        }
+        // Wall-clock progress is not in the input log, so a replay could not reproduce it:
+        // snapshot right away so a restart starts from a state that includes it.
+        await maybeSnapshot(partition, run, true);
+      }).catch((error: unknown) => {
+        log.warn('tick failed', { partition, error: errorMessage(error) });
+      });
+    }
+  }
+
+  await admin.connect();
+  await consumer.connect();
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assigned = new Set(event.payload.memberAssignment[options.inputTopic] ?? []);
+    for (const [partition, run] of runs) {
+      if (!assigned.has(partition)) {
+        runs.delete(partition);
+        void run.producer.disconnect().catch(() => undefined);
+      }
+    }
+    metrics.add('rebalances_total', 1);
+    log.info('partitions assigned', { partitions: [...assigned] });
+  });
+  const ready = new Promise<void>((resolve) => {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      resolve();
+    });
+  });
+  await consumer.subscribe({ topic: options.inputTopic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.concurrency ?? 6,
+    eachBatch,
+  });
+  const ticker = options.tickMs > 0 ? setInterval(() => void tick(), options.tickMs) : undefined;
+
+  return {
+    metrics,
+    ready,
+    async stop() {
+      stopping = true;
+      if (ticker !== undefined) clearInterval(ticker);
+      await Promise.all([...runs.values()].map((r) => r.lock));
+      // Final snapshots make the next start skip the replay.
+      for (const [partition, run] of runs)
+        if (run.replayUntil === null && run.nextOffset >= 0n) await maybeSnapshot(partition, run, true);
+      await consumer.disconnect().catch(() => undefined);
+      await Promise.all([...runs.values()].map((r) => r.producer.disconnect().catch(() => undefined)));
+      await admin.disconnect().catch(() => undefined);
+    },
+  };
+}
