@@ -12,8 +12,13 @@
 // - vocabulary implies services with lower confidence (noisy-or of the term weights, at most
 //   0.85), unless a named service or a role filler already fills one of the implication's roles
 //   ("AI" implies OpenAI, but not in "AI with Claude" nor "AI on a local Llama model");
+// - names listed as examples ("e.g. Slack or Teams", "(Notion, Slack, etc.)") and social
+//   platforms named as a content format ("posts for Twitter, LinkedIn and Instagram") are not
+//   counted;
 // - implied services under the threshold are returned as `candidates`, not as services: "email"
-//   alone could be Gmail or Outlook or plain SMTP, so the detector does not guess.
+//   alone could be Gmail or Outlook or plain SMTP, so the detector does not guess. (Measured on
+//   the n8n dev set: reporting Gmail for a bare "email" raised channel accuracy by 0.01 but cost
+//   0.02 precision and 0.03 exact-set accuracy.)
 import { defaultCatalog, type AliasSpec, type Service, type ServiceCatalog } from './serviceCatalog.ts';
 import { numberVariants, phraseRawWords, phraseWords, singular, tokenize, type Token } from './tokenize.ts';
 
