@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { PulseError, errorMessage } from '../errors.ts';
 // command imports (one line per command module)
+import { registerTroubleshootCommand } from './commands/troubleshootCommand.ts';
 import { registerServicesCommand } from './commands/servicesCommand.ts';
 import { registerForecastCommand } from './commands/forecastCommand.ts';
 import { registerStackCommand } from './commands/stackCommand.ts';
@@ -18,6 +19,7 @@ const program = new Command('pulse')
   .exitOverride();
 
 // command registrations (one line per command module)
+registerTroubleshootCommand(program);
 registerServicesCommand(program);
 registerForecastCommand(program);
 registerStackCommand(program);

@@ -1,0 +1,16 @@
+import type { ProviderRuleSet } from '../errorRule.ts';
+import { commerceRules } from './commerceRules.ts';
+import { messagingRules } from './messagingRules.ts';
+import { platformRules } from './platformRules.ts';
+import { productivityRules } from './productivityRules.ts';
+import { sharedRules } from './sharedRules.ts';
+
+/** Every documented provider error code the classifier knows, grouped by provider. */
+export const providerRuleSets: readonly ProviderRuleSet[] = [
+  ...messagingRules,
+  ...productivityRules,
+  ...commerceRules,
+  ...platformRules,
+  // Last, so on equal weight a provider's own rule (with its specific note) is reported first.
+  sharedRules,
+];
