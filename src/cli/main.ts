@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { PulseError, errorMessage } from '../errors.ts';
 // command imports (one line per command module)
+import { registerDetectCommand } from './commands/detectCommand.ts';
 import { registerTroubleshootCommand } from './commands/troubleshootCommand.ts';
 import { registerServicesCommand } from './commands/servicesCommand.ts';
 import { registerForecastCommand } from './commands/forecastCommand.ts';
@@ -19,6 +20,7 @@ const program = new Command('pulse')
   .exitOverride();
 
 // command registrations (one line per command module)
+registerDetectCommand(program);
 registerTroubleshootCommand(program);
 registerServicesCommand(program);
 registerForecastCommand(program);
