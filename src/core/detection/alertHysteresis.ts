@@ -1,6 +1,8 @@
 // Alert hysteresis for one series: turns a per-window anomaly level into alerts that do not flap.
 //
 //   idle --(k of the last n windows anomalous)--> open --(m normal windows in a row)--> cooldown
+//   (anomalous: level >= anomalyLevel; normal while open: level < holdLevel, a lower bar; both with
+//   |deviation| >= minDeviation)
 //   cooldown --(c windows elapsed)--> idle;   open --(severity rises)--> open (escalated)
 //
 // An alert opens only on repeated evidence, stays open through isolated normal windows, and after
@@ -11,8 +13,15 @@
 export type AlertSeverity = 'minor' | 'major' | 'critical';
 
 export interface AlertHysteresisConfig {
-  /** A window is anomalous when its level (detector `level`, [0, 1]) reaches this. */
+  /** A window is anomalous when its level (detector `level`, [0, 1]) reaches this... */
   readonly anomalyLevel: number;
+  /** ...and its value is at least this many robust standard deviations from the expected one. */
+  readonly minDeviation: number;
+  /**
+   * While an alert is open, a window still counts against resolving down to this lower level (with
+   * the same deviation): the detector gets used to a long anomaly, the alert should not.
+   */
+  readonly holdLevel: number;
   /** Open after `openCount` anomalous windows among the last `openWindow`. */
   readonly openCount: number;
   readonly openWindow: number;
@@ -25,7 +34,9 @@ export interface AlertHysteresisConfig {
 }
 
 export const DEFAULT_ALERT_HYSTERESIS_CONFIG: AlertHysteresisConfig = {
-  anomalyLevel: 0.4,
+  anomalyLevel: 0.5,
+  minDeviation: 3,
+  holdLevel: 0.1,
   openCount: 3,
   openWindow: 5,
   resolveAfter: 5,
@@ -100,7 +111,10 @@ export function alertHysteresis(
   observation: AlertObservation,
   config: AlertHysteresisConfig = DEFAULT_ALERT_HYSTERESIS_CONFIG,
 ): { state: AlertHysteresisState; transitions: AlertTransition[] } {
-  const anomalous = observation.level >= config.anomalyLevel;
+  // Significance alone is not enough: the value must also be far from normal in absolute terms,
+  // so a statistically odd but tiny wobble does not page anyone.
+  const anomalous =
+    observation.level >= config.anomalyLevel && Math.abs(observation.deviation) >= config.minDeviation;
   const recent = [...state.recent, anomalous].slice(-config.openWindow);
   const severity = anomalous ? alertSeverity(config, observation.level, observation.deviation) : null;
 
@@ -108,8 +122,10 @@ export function alertHysteresis(
     const openedAt = state.openedAt ?? observation.timestamp;
     const peakLevel = Math.max(state.peakLevel, observation.level);
     const current = state.severity ?? 'minor';
-    if (anomalous) {
-      const escalated = severity !== null && RANK[severity] > RANK[current];
+    const ongoing =
+      observation.level >= config.holdLevel && Math.abs(observation.deviation) >= config.minDeviation;
+    if (ongoing) {
+      const escalated = anomalous && severity !== null && RANK[severity] > RANK[current];
       return {
         state: { ...state, recent, normalStreak: 0, severity: escalated ? severity : current, peakLevel },
         transitions: escalated

@@ -100,15 +100,15 @@ export interface DetectorConfig {
 }
 
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
-  baselineWindow: 300,
+  baselineWindow: 500,
   localWindow: 15,
   ewmaWeight: 0.25,
-  seasonal: { minCycles: 2, learningRate: 0.1, fitRatio: 0.8 },
-  calibrationMemory: 3000,
+  seasonal: { minCycles: 2, learningRate: 0.1, fitRatio: 0.5 },
+  calibrationMemory: 5000,
   calibrationMinimum: 100,
-  range: { tolerance: 0.02, surprise: 8, memory: 100_000 },
+  range: { tolerance: 0.02, surprise: 7, memory: 100_000 },
   likelihood: {
-    shortWindow: 10,
+    shortWindow: 5,
     historyLength: 3000,
     learningPeriod: 300,
     minStd: 0.02,
@@ -118,7 +118,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   },
   surpriseCeiling: 10,
   warmup: 150,
-  alert: { holdPoints: 600, damping: 0.1, margin: 0.1 },
+  alert: { holdPoints: 300, damping: 0.1, margin: 0.1 },
   boundsWidth: 3,
 };
 

@@ -1,7 +1,8 @@
 // Anomaly likelihood over raw scores (Numenta's idea, Ahmad et al. 2017): a raw score says how
 // surprising one point is, but series differ in how often they surprise. The likelihood compares the
 // short-term average of raw scores with the long-term distribution of such averages and reports how
-// far in its tail the average sits, so a run of surprises stands out where a lone one would not.
+// far in its tail the average sits, so a run of surprises stands out where a lone one would not
+// (the average leaves out the window's largest score to make sure of that).
 // Numenta re-fits a Gaussian to a window of past averages; here the Gaussian's mean and variance
 // are exponentially weighted (memory `historyLength`), which needs O(1) state per series.
 
@@ -76,8 +77,14 @@ export function anomalyLikelihoodStep(
   s.recent.push(raw);
   if (s.recent.length > config.shortWindow) s.recent.shift();
   let sum = 0;
-  for (const v of s.recent) sum += v;
-  const avg = sum / s.recent.length;
+  let top = 0;
+  for (const v of s.recent) {
+    sum += v;
+    top = Math.max(top, v);
+  }
+  // The average leaves out the largest raw score: one surprising point is the raw score's own
+  // business; the likelihood is for runs of them, and one outlier must not pass for a run.
+  const avg = s.recent.length > 1 ? (sum - top) / (s.recent.length - 1) : sum;
   s.steps++;
   // The average is judged against the distribution before it joins it.
   let tail = 1;

@@ -10,6 +10,8 @@ import type { AlertHysteresisConfig, AlertTransition } from '../../../src/core/d
 const config: AlertHysteresisConfig = {
   ...DEFAULT_ALERT_HYSTERESIS_CONFIG,
   anomalyLevel: 0.5,
+  minDeviation: 0,
+  holdLevel: 0.3,
   openCount: 3,
   openWindow: 5,
   resolveAfter: 4,
@@ -52,6 +54,11 @@ describe('alert hysteresis', () => {
     expect(kinds(feed(levels))).toEqual(['opened@2', 'resolved@6', 'opened@15']);
   });
 
+  it('keeps an open alert open while the level stays above the lower hold level', () => {
+    const levels = [0.9, 0.9, 0.9, 0.35, 0.35, 0.35, 0.35, 0.35, 0.35, 0.2, 0.2, 0.2, 0.2];
+    expect(kinds(feed(levels))).toEqual(['opened@2', 'resolved@12']);
+  });
+
   it('escalates when severity rises, not when it falls', () => {
     const t = feed([0.55, 0.55, 0.55, 0.7, 0.9, 0.55, 0.9], [0, 0, 0, 0, 0, 0, 0]);
     expect(t.map((x) => `${x.kind}:${x.severity}`)).toEqual([
@@ -61,6 +68,18 @@ describe('alert hysteresis', () => {
     ]);
     // A large deviation alone makes a window critical.
     expect(feed([0.55, 0.55, 0.55], [0, 0, -20])[0]?.severity).toBe('critical');
+  });
+
+  it('ignores significant but small deviations when asked to', () => {
+    let state = INITIAL_ALERT_HYSTERESIS_STATE;
+    const strict = { ...config, minDeviation: 3 };
+    const opened: number[] = [];
+    [1, 1, 1, 1, 5, 5, 5].forEach((deviation, at) => {
+      const r = alertHysteresis(state, { timestamp: at, level: 0.9, deviation }, strict);
+      state = r.state;
+      if (r.transitions.some((t) => t.kind === 'opened')) opened.push(at);
+    });
+    expect(opened).toEqual([6]);
   });
 
   it('always alternates opened (escalated*) resolved, whatever the levels', () => {
@@ -74,5 +93,29 @@ describe('alert hysteresis', () => {
         }
       }),
     );
+  });
+});
+
+describe('alert hysteresis over detector levels', () => {
+  it('raises one alert for a sustained shift and none for the noise around it', async () => {
+    const { AnomalyDetector } = await import('../../../src/core/detection/anomalyDetector.ts');
+    const { noise, pointsOf } = await import('./syntheticSeries.ts');
+    // 1-minute windows: 3000 normal, 60 shifted by 8 sd, then normal again.
+    const values = noise(4000, 11).map((v, i) => (i >= 3000 && i < 3060 ? v + 40 : v));
+    const detector = new AnomalyDetector();
+    let state = INITIAL_ALERT_HYSTERESIS_STATE;
+    const transitions: AlertTransition[] = [];
+    for (const p of pointsOf(values)) {
+      const o = detector.update(p);
+      const r = alertHysteresis(state, { timestamp: p.timestamp, level: o.level, deviation: o.deviation });
+      state = r.state;
+      transitions.push(...r.transitions);
+    }
+    const opened = transitions.filter((t) => t.kind === 'opened');
+    expect(opened).toHaveLength(1);
+    const minute = (t: number): number => (t - (pointsOf([0])[0]?.timestamp ?? 0)) / 60_000;
+    expect(minute(opened[0]?.timestamp ?? 0)).toBeGreaterThanOrEqual(3000);
+    expect(minute(opened[0]?.timestamp ?? 0)).toBeLessThan(3010);
+    expect(transitions.some((t) => t.kind === 'resolved' && minute(t.timestamp) > 3060)).toBe(true);
   });
 });

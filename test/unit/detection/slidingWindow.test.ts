@@ -26,12 +26,13 @@ describe('sliding window', () => {
             const latest = values.slice(Math.max(0, i + 1 - capacity), i + 1);
             expect(slidingWindowMedian(w)).toBeCloseTo(median(latest), 6);
             expect(slidingWindowMad(w, median(latest))).toBeCloseTo(medianAbsoluteDeviation(latest), 6);
-            expect(slidingWindowRecent(w, 0)).toBe(v);
-            expect(slidingWindowRecent(w, latest.length - 1)).toBe(latest[0]);
+            // === rather than toBe, which tells -0 from +0
+            expect(slidingWindowRecent(w, 0) === v).toBe(true);
+            expect(slidingWindowRecent(w, latest.length - 1) === latest[0]).toBe(true);
             expect(slidingWindowRecent(w, latest.length)).toBeNaN();
             const sorted = [...latest].sort((a, b) => a - b);
-            expect(slidingWindowQuantile(w, 0)).toBe(sorted[0]);
-            expect(slidingWindowQuantile(w, 1)).toBe(quantileSorted(sorted, 1));
+            expect(slidingWindowQuantile(w, 0) === sorted[0]).toBe(true);
+            expect(slidingWindowQuantile(w, 1) === quantileSorted(sorted, 1)).toBe(true);
           });
         },
       ),
