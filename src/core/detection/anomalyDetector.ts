@@ -36,9 +36,11 @@ import {
   slidingWindowMedian,
   slidingWindowPush,
   slidingWindowRecent,
+  slidingWindowRestore,
   slidingWindowSize,
+  slidingWindowSnapshot,
 } from './slidingWindow.ts';
-import type { SlidingWindowState } from './slidingWindow.ts';
+import type { SlidingWindowSnapshot, SlidingWindowState } from './slidingWindow.ts';
 import { createSurpriseCalibrator, surpriseLearn, surpriseOf } from './surpriseCalibrator.ts';
 import type { SurpriseCalibratorState } from './surpriseCalibrator.ts';
 
@@ -184,8 +186,11 @@ interface DetectorState {
   alarmLevel: number;
 }
 
-/** The detector's complete state as plain JSON. */
-export type DetectorSnapshot = DetectorState;
+/** The detector's complete state as plain JSON (sliding windows without their derived sorted copy). */
+export type DetectorSnapshot = Omit<DetectorState, 'window' | 'localErrors'> & {
+  readonly window: SlidingWindowSnapshot;
+  readonly localErrors: SlidingWindowSnapshot;
+};
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -283,14 +288,18 @@ function step(s: DetectorState, p: DetectorPoint): DetectorOutput {
         s.intervalMs <= 3.75 * 60_000 ? HOUR_MS / 4 : s.intervalMs <= 7.5 * 60_000 ? HOUR_MS / 2 : HOUR_MS;
       s.seasonal = {
         daily: createSeasonalProfile(DAY_MS, DAY_MS / slotMs),
-        weekly: createSeasonalProfile(WEEK_MS, WEEK_MS / slotMs),
+        // Hour-of-week slots: the weekly shape on top of the daily one needs no finer grain.
+        weekly: createSeasonalProfile(WEEK_MS, WEEK_MS / HOUR_MS),
         baselineError: createSeasonalProfile(DAY_MS, DAY_MS / slotMs),
       };
     }
     if (s.seasonal !== null) {
       const { daily, weekly, baselineError } = s.seasonal;
-      const pointsPerSlot = Math.max(1, DAY_MS / daily.slots / s.intervalMs);
-      const rate = c.seasonal.learningRate / pointsPerSlot;
+      const intervalMs = s.intervalMs;
+      // Points a slot receives per cycle, and the per-point learning rate that makes.
+      const perSlot = (profile: SeasonalProfileState): number =>
+        Math.max(1, profile.periodMs / profile.slots / intervalMs);
+      const rate = (profile: SeasonalProfileState): number => c.seasonal.learningRate / perSlot(profile);
       const bar = (seasonalForecast(baselineError, p.timestamp)?.expected ?? 0) * c.seasonal.fitRatio;
       let best: { profile: 'daily' | 'weekly'; expected: number; spread: number; error: number } | undefined;
       for (const [name, profile] of [
@@ -298,7 +307,10 @@ function step(s: DetectorState, p: DetectorPoint): DetectorOutput {
         ['weekly', weekly],
       ] as const) {
         const f = seasonalForecast(profile, p.timestamp);
-        if (f === undefined || seasonalMaturity(profile, p.timestamp, pointsPerSlot) < c.seasonal.minCycles)
+        if (
+          f === undefined ||
+          seasonalMaturity(profile, p.timestamp, perSlot(profile)) < c.seasonal.minCycles
+        )
           continue;
         if (f.error < bar && (best === undefined || f.error < best.error)) best = { profile: name, ...f };
       }
@@ -311,9 +323,9 @@ function step(s: DetectorState, p: DetectorPoint): DetectorOutput {
         expected = best.expected;
         scale = seasonalScale;
       }
-      seasonalLearn(baselineError, p.timestamp, Math.abs(x - median), rate);
-      seasonalLearn(daily, p.timestamp, x, rate);
-      seasonalLearn(weekly, p.timestamp, x, rate);
+      seasonalLearn(baselineError, p.timestamp, Math.abs(x - median), rate(baselineError));
+      seasonalLearn(daily, p.timestamp, x, rate(daily));
+      seasonalLearn(weekly, p.timestamp, x, rate(weekly));
     }
     // EWMA control chart on the deviations of the model in use: a run of small deviations adds up.
     s.ewma += c.ewmaWeight * (modelDeviation - s.ewma);
@@ -423,7 +435,12 @@ export class AnomalyDetector {
 
   /** The complete state as plain JSON (a deep copy; safe to serialise and store). */
   snapshot(): DetectorSnapshot {
-    return structuredClone(this.#state);
+    const { window, localErrors, ...rest } = this.#state;
+    return {
+      ...structuredClone(rest),
+      window: slidingWindowSnapshot(window),
+      localErrors: slidingWindowSnapshot(localErrors),
+    };
   }
 
   /** A detector that continues exactly where the snapshot's left off. */
@@ -436,7 +453,12 @@ export class AnomalyDetector {
       );
     }
     const detector = new AnomalyDetector(parsed.data.config);
-    detector.#state = structuredClone(parsed.data as DetectorState);
+    const { window, localErrors, ...rest } = structuredClone(parsed.data);
+    detector.#state = {
+      ...(rest as Omit<DetectorState, 'window' | 'localErrors'>),
+      window: slidingWindowRestore(window),
+      localErrors: slidingWindowRestore(localErrors),
+    };
     return detector;
   }
 }
@@ -445,12 +467,9 @@ export class AnomalyDetector {
 // with a useful path, without re-deriving every invariant.
 const num = z.number().refine(Number.isFinite, 'must be finite');
 const nums = z.array(num);
-const windowSchema = z.object({
-  capacity: z.number().int().positive(),
-  ring: nums,
-  next: z.number().int(),
-  sorted: nums,
-});
+const windowSchema = z
+  .object({ capacity: z.number().int().positive(), ring: nums, next: z.number().int().nonnegative() })
+  .refine((w) => w.ring.length <= w.capacity && w.next < w.capacity, 'ring larger than its capacity');
 const profileSchema = z.object({
   periodMs: num,
   slots: z.number().int().positive(),

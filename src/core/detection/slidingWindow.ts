@@ -114,3 +114,18 @@ export function slidingWindowRank(w: SlidingWindowState, x: number): { below: nu
   }
   return { below: lo, equal: hi - lo };
 }
+
+/** What a window's snapshot keeps: the sorted copy is derived, so it is rebuilt on restore. */
+export interface SlidingWindowSnapshot {
+  readonly capacity: number;
+  readonly ring: readonly number[];
+  readonly next: number;
+}
+
+export function slidingWindowSnapshot(w: SlidingWindowState): SlidingWindowSnapshot {
+  return { capacity: w.capacity, ring: [...w.ring], next: w.next };
+}
+
+export function slidingWindowRestore(s: SlidingWindowSnapshot): SlidingWindowState {
+  return { capacity: s.capacity, ring: [...s.ring], next: s.next, sorted: [...s.ring].sort((a, b) => a - b) };
+}
