@@ -2,14 +2,16 @@
 // (failure rate, p95 latency, throughput, cost per run; one value per 1-minute window).
 //
 // Per point, in order:
-//  1. models predict the value: a robust baseline (median/MAD of a sliding window), an EWMA control
-//     chart over the baseline's standardised deviations (sustained shifts), a local median (sudden
-//     changes in a wandering series) and, when the sampling makes it meaningful, learned hour-of-day /
-//     hour-of-week profiles (used only while they predict better than the baseline);
+//  1. models predict the value: a robust baseline (median/MAD of a sliding window), a local median
+//     (sudden changes in a wandering series) and, when the sampling makes it meaningful (points at
+//     most an hour apart), hour-of-day / hour-of-week profiles learned online, used at the times of
+//     day where they predict with at most half the baseline's error; an EWMA control chart over the
+//     standardised deviations of the model in use catches small sustained shifts;
 //  2. each model's deviation is calibrated against its own history into a surprise in log10 units
 //     (-log10 of its tail probability), so that one parameter set fits quiet and spiky series;
-//  3. the raw-score ensemble takes the most surprising model; a value beyond everything seen so far
-//     (plus a tolerance) is surprising by itself, whatever the models say;
+//  3. the raw-score ensemble takes the most surprising model (where a seasonal profile is in use,
+//     the baseline's and local median's surprises are the daily pattern itself and do not count); a
+//     value beyond everything seen so far (plus a tolerance) is surprising by itself;
 //  4. an anomaly-likelihood layer averages the raw scores over a short window and asks how far in
 //     the tail of their long-term distribution the average sits: a run of moderate surprises adds up;
 //  5. `level` = total surprise scaled to [0, 1]; `score` is the alert form of it: after an alarm,
