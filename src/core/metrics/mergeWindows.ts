@@ -14,13 +14,20 @@ export interface MergeWindowsOptions {
   readonly windowEnd?: number;
   /** Error classes kept individually. Default 10. */
   readonly topErrorClasses?: number;
+  /**
+   * The records are partial aggregates of disjoint event sets (e.g. the same series and minute from
+   * different input partitions): records of the same window are all added instead of keeping only
+   * the highest version. Pass one version per partial. Default false.
+   */
+  readonly partials?: boolean;
 }
 
 /**
  * Merges the records of one scope and key. Several versions of the same window may be passed (e.g.
- * read without FINAL): only the highest version of each [windowStart, windowEnd) counts. Pieces
- * must not overlap otherwise, and must lie inside the span. The result's version is the sum of the
- * pieces' versions, so it grows whenever a piece is corrected or added.
+ * read without FINAL): only the highest version of each [windowStart, windowEnd) counts, unless
+ * `partials` says they are disjoint parts. Pieces must not overlap otherwise, and must lie inside the
+ * span. The result's version is the sum of the pieces' versions, so it grows whenever a piece is
+ * corrected or added.
  */
 export function mergeWindows(
   records: readonly WindowMetrics[],
@@ -29,6 +36,7 @@ export function mergeWindows(
   const first = records[0];
   if (first === undefined) throw new RangeError('mergeWindows needs at least one record');
   const latest = new Map<string, WindowMetrics>();
+  const partials: WindowMetrics[] = [];
   for (const r of records) {
     if (
       r.scope !== first.scope ||
@@ -39,16 +47,31 @@ export function mergeWindows(
     ) {
       throw new RangeError(`mergeWindows: ${r.scope} ${r.key} differs from ${first.scope} ${first.key}`);
     }
+    if (options.partials === true) {
+      partials.push(r);
+      continue;
+    }
     const span = `${r.windowStart}/${r.windowEnd}`;
     const seen = latest.get(span);
     if (seen === undefined || r.version > seen.version) latest.set(span, r);
   }
-  const pieces = [...latest.values()].sort((a, b) => a.windowStart - b.windowStart);
-  const windowStart = options.windowStart ?? Math.min(...pieces.map((p) => p.windowStart));
-  const windowEnd = options.windowEnd ?? Math.max(...pieces.map((p) => p.windowEnd));
+  const pieces = (options.partials === true ? partials : [...latest.values()]).sort(
+    (a, b) => a.windowStart - b.windowStart || a.windowEnd - b.windowEnd,
+  );
+  let windowStart = Infinity;
+  let windowEnd = -Infinity;
+  for (const p of pieces) {
+    windowStart = Math.min(windowStart, p.windowStart);
+    windowEnd = Math.max(windowEnd, p.windowEnd);
+  }
+  windowStart = options.windowStart ?? windowStart;
+  windowEnd = options.windowEnd ?? windowEnd;
+  let previousStart = -Infinity;
   let previousEnd = -Infinity;
   for (const p of pieces) {
-    if (p.windowStart < previousEnd) {
+    const samePartialWindow =
+      options.partials === true && p.windowStart === previousStart && p.windowEnd === previousEnd;
+    if (p.windowStart < previousEnd && !samePartialWindow) {
       throw new RangeError(`mergeWindows: window [${p.windowStart}, ${p.windowEnd}) overlaps another piece`);
     }
     if (p.windowStart < windowStart || p.windowEnd > windowEnd || p.windowEnd <= p.windowStart) {
@@ -56,6 +79,7 @@ export function mergeWindows(
         `mergeWindows: window [${p.windowStart}, ${p.windowEnd}) is outside [${windowStart}, ${windowEnd})`,
       );
     }
+    previousStart = p.windowStart;
     previousEnd = p.windowEnd;
   }
 

@@ -28,14 +28,20 @@ import {
 } from './metricWindow.ts';
 import type { WindowAggregateJSON, WindowLimits, WindowMetrics } from './metricWindow.ts';
 import { WatermarkTracker } from './watermarkTracker.ts';
+import type { WatermarkOptions } from './watermarkTracker.ts';
 
-export interface WindowOperatorConfig extends WindowLimits {
+export interface WindowOperatorConfig extends WindowLimits, WatermarkOptions {
   /** Tumbling window length. Default 60 000 (1 minute). */
   readonly windowMs: number;
   /** Watermark = max event time - allowedLatenessMs. Default 10 000. */
   readonly allowedLatenessMs: number;
   /** Idle partitions advance to now - idleTimeoutMs; null disables. Default 30 000. */
   readonly idleTimeoutMs: number | null;
+  /**
+   * Event times more than this ahead of the last advance() tick do not push the watermark further
+   * (guards against producers with clocks in the future); null disables. Default null.
+   */
+  readonly maxEventTimeAheadMs: number | null;
   /** Closed windows accept corrections while watermark - windowEnd <= this. Default 3 600 000. */
   readonly correctionHorizonMs: number;
 }
@@ -44,6 +50,7 @@ export const DEFAULT_WINDOW_OPERATOR_CONFIG: WindowOperatorConfig = {
   windowMs: 60_000,
   allowedLatenessMs: 10_000,
   idleTimeoutMs: 30_000,
+  maxEventTimeAheadMs: null,
   correctionHorizonMs: 3_600_000,
   topErrorClasses: 10,
   maxTrackedErrorClasses: 256,
@@ -146,9 +153,7 @@ export class WindowOperator {
   }
 
   initialState(): WindowOperatorState {
-    return new WindowOperatorState(
-      new WatermarkTracker(this.config.allowedLatenessMs, this.config.idleTimeoutMs),
-    );
+    return new WindowOperatorState(new WatermarkTracker(this.config));
   }
 
   /** Applies one event read at `offset`. */
@@ -222,7 +227,7 @@ export class WindowOperator {
         `snapshot has windowMs ${snap.windowMs}, operator is configured for ${this.config.windowMs}`,
       );
     }
-    const clock = WatermarkTracker.fromJSON(snap, this.config.allowedLatenessMs, this.config.idleTimeoutMs);
+    const clock = WatermarkTracker.fromJSON(snap, this.config);
     const state = new WindowOperatorState(clock);
     state.lastOffset = snap.lastOffset;
     state.lateEvents = snap.lateEvents;
@@ -407,6 +412,9 @@ function checkConfig(c: WindowOperatorConfig): WindowOperatorConfig {
   if (c.idleTimeoutMs !== null && !(nonNegative(c.idleTimeoutMs) && c.idleTimeoutMs > 0)) {
     problems.push(`idleTimeoutMs must be > 0 or null, got ${c.idleTimeoutMs}`);
   }
+  if (c.maxEventTimeAheadMs !== null && !nonNegative(c.maxEventTimeAheadMs)) {
+    problems.push(`maxEventTimeAheadMs must be >= 0 or null, got ${c.maxEventTimeAheadMs}`);
+  }
   if (!nonNegative(c.correctionHorizonMs))
     problems.push(`correctionHorizonMs must be >= 0, got ${c.correctionHorizonMs}`);
   if (!positiveInt(c.topErrorClasses))
@@ -463,7 +471,7 @@ const aggregateSchema = z
 const snapshotSchema = z.object({
   format: z.literal('pulse.metrics.window-operator.v1'),
   windowMs: z.number().int().positive(),
-  maxEventTime: epochMs.nullable(),
+  maxEventTime: z.number().nullable(),
   watermark: z.number().nullable(),
   lastOffset: z.string().nullable(),
   lateEvents: count,

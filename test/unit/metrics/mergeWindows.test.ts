@@ -81,6 +81,36 @@ describe('mergeWindows', () => {
     );
   });
 
+  it('with partials, adds up the same window from disjoint event sets (e.g. two input partitions)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(jitteredEventArb(SPAN, 0), fc.boolean()), {
+          minLength: 1,
+          maxLength: 200,
+          size: 'max',
+        }),
+        (tagged) => {
+          const all = tagged.map(([x]) => x);
+          const left = tagged.filter(([, l]) => l).map(([x]) => x);
+          const right = tagged.filter(([, l]) => !l).map(([x]) => x);
+          const parts = [
+            ...(left.length > 0 ? windowsOf(left, MINUTE) : []),
+            ...(right.length > 0 ? windowsOf(right, MINUTE) : []),
+          ];
+          const whole = windowsOf(all, MINUTE);
+          for (const w of whole) {
+            const same = parts.filter(
+              (p) => p.scope === w.scope && p.key === w.key && p.windowStart === w.windowStart,
+            );
+            const combined = mergeWindows(same, { partials: true });
+            expect(sameJSON({ ...combined, version: 1 }, w)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
   function minuteRecords(): WindowMetrics[] {
     const events = [0, 1, 2].flatMap((m) => [
       ev({

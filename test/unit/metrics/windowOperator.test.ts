@@ -470,6 +470,7 @@ describe('WindowOperator: closing and corrections', () => {
     expect(() => new WindowOperator({ windowMs: 0 })).toThrow(ConfigError);
     expect(() => new WindowOperator({ allowedLatenessMs: -1 })).toThrow(ConfigError);
     expect(() => new WindowOperator({ idleTimeoutMs: 0 })).toThrow(ConfigError);
+    expect(() => new WindowOperator({ maxEventTimeAheadMs: -1 })).toThrow(ConfigError);
     expect(() => new WindowOperator({ topErrorClasses: 5, maxTrackedErrorClasses: 4 })).toThrow(ConfigError);
     expect(() => new WindowOperator({ sketchAlpha: 2 })).toThrow(RangeError);
   });
@@ -518,6 +519,32 @@ describe('WindowOperator: idle partitions', () => {
     // Without the restart this tick would close the window (an hour has passed since the last activity).
     expect(op.advance(restored, WALL + 60 * MINUTE).emitted).toEqual([]);
     expect(op.advance(restored, WALL + 60 * MINUTE + IDLE).emitted).toHaveLength(1);
+  });
+});
+
+describe('WindowOperator: event times ahead of wall clock', () => {
+  const WALL = T0 + 10 * MINUTE;
+  const bogus = ev({ type: 'WORKFLOW_STARTED', occurredAt: WALL + 3 * 60 * MINUTE, tenantId: 'skewed' });
+  const normal = ev({ type: 'WORKFLOW_COMPLETED', occurredAt: WALL + 1000 });
+
+  it('without a cap, one future-stamped event makes the real events of its partition too late', () => {
+    const op = new WindowOperator({ idleTimeoutMs: null });
+    let state = op.advance(op.initialState(), WALL).state;
+    state = op.apply(state, bogus).state;
+    expect(op.apply(state, normal).tooLateEvents).toEqual([normal]);
+  });
+
+  it('with maxEventTimeAheadMs, such an event moves the watermark no further than wall clock allows', () => {
+    const op = new WindowOperator({ idleTimeoutMs: null, maxEventTimeAheadMs: MINUTE });
+    let state = op.advance(op.initialState(), WALL).state;
+    state = op.apply(state, bogus).state;
+    expect(state.watermark).toBe(WALL + MINUTE - LATENESS);
+    const r = op.apply(state, normal);
+    expect(r.tooLateEvents).toEqual([]);
+    expect(r.state.lateEvents).toBe(0);
+    // As wall clock moves on, the held-back event time counts again, up to the new cap.
+    expect(op.advance(r.state, WALL + 5 * MINUTE).state.watermark).toBe(WALL + 6 * MINUTE - LATENESS);
+    expect(op.advance(r.state, WALL + 5 * 60 * MINUTE).state.watermark).toBe(bogus.occurredAt - LATENESS);
   });
 });
 
