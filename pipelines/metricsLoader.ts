@@ -4,7 +4,7 @@ import { metricsRow, type MetricsRow } from '../src/core/metrics/metricsRow.ts';
 import type { LoaderDefinition } from '../src/pipeline/loaderDefinition.ts';
 import { METRICS_DLQ_TOPIC, METRICS_TOPIC } from '../src/topology/topics.ts';
 
-function isWindowMetrics(value: unknown): value is WindowMetrics {
+function isWindowMetrics(value: unknown): value is WindowMetrics & { inputPartition: number } {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
@@ -12,6 +12,7 @@ function isWindowMetrics(value: unknown): value is WindowMetrics {
     typeof v.key === 'string' &&
     typeof v.windowStart === 'number' &&
     typeof v.version === 'number' &&
+    typeof v.inputPartition === 'number' &&
     typeof v.durationSketch === 'object'
   );
 }

@@ -38,8 +38,12 @@ export function metricsProcessor(
         : (state, nowMs) => ({ outputs: operator.advance(state, nowMs).emitted }),
     snapshot: (state) => operator.snapshot(state),
     restore: (json) => operator.restore(json),
-    outputKey: (w) => `${w.scope}|${w.key}`,
-    outputValue: (w) => w,
+    // Workflow and step windows are whole on one input partition (the input is keyed by
+    // workflowId); a service's events spread over partitions, so each partition emits a partial
+    // service window, told apart by inputPartition and summed by the ClickHouse views.
+    outputKey: (w, inputPartition) =>
+      w.scope === 'service' ? `${w.scope}|${w.key}|${inputPartition}` : `${w.scope}|${w.key}`,
+    outputValue: (w, inputPartition) => ({ ...w, inputPartition }),
     watermark: (state) => state.watermark,
   };
 }

@@ -43,6 +43,10 @@ interface PartitionBuffer {
   flushing: Promise<void>;
   paused: boolean;
   retryDelayMs: number;
+  /** last offset kafkajs fetched, transaction markers included */
+  fetchedThrough: bigint;
+  /** offset committed by this instance, -1 when unknown */
+  committed: bigint;
 }
 
 export interface LoaderHandle {
@@ -88,6 +92,8 @@ export async function startLoader<Row>(deps: {
         flushing: Promise.resolve(),
         paused: false,
         retryDelayMs: 200,
+        fetchedThrough: -1n,
+        committed: -1n,
       };
       buffers.set(partition, buffer);
     }
@@ -160,6 +166,7 @@ export async function startLoader<Row>(deps: {
       metrics.add('dlq_records_total', prepared.rejected.length);
     }
     await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: (to + 1n).toString() }]);
+    buffer.committed = to + 1n;
     // A rebalance during the flush replaced the buffer: what it holds now is not ours to trim.
     if (buffer.messages !== messages) return true;
     buffer.messages = messages.slice(chunk.length);
@@ -170,12 +177,27 @@ export async function startLoader<Row>(deps: {
     return true;
   }
 
+  /**
+   * On transactional input the last offsets of a partition are commit markers, which kafkajs
+   * never hands to eachBatch. Once everything delivered is flushed, commit past them too, so the
+   * group's lag reads 0 instead of 1 forever.
+   */
+  async function commitPastMarkers(partition: number, buffer: PartitionBuffer): Promise<void> {
+    const next = buffer.fetchedThrough + 1n;
+    if (buffer.fetchedThrough < 0n || next <= buffer.committed || stopping) return;
+    await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: next.toString() }]);
+    buffer.committed = next;
+  }
+
   /** Flushes with backoff: on a transient failure the partition pauses until a retry succeeds. */
   function flush(partition: number, force: boolean): Promise<void> {
     const buffer = bufferOf(partition);
     buffer.flushing = buffer.flushing.then(async () => {
       for (;;) {
-        if (buffer.messages.length === 0) return;
+        if (buffer.messages.length === 0) {
+          await commitPastMarkers(partition, buffer);
+          return;
+        }
         const due =
           force ||
           buffer.messages.length >= options.batchMax ||
@@ -242,10 +264,17 @@ export async function startLoader<Row>(deps: {
     const assigned = event.payload.memberAssignment[options.inputTopic] ?? [];
     for (const [partition, buffer] of buffers) {
       buffer.messages = [];
+      buffer.fetchedThrough = -1n;
+      buffer.committed = -1n;
       if (!assigned.includes(partition)) buffers.delete(partition);
     }
     metrics.add('rebalances_total', 1);
     log.info('partitions assigned', { partitions: assigned });
+  });
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+    const buffer = bufferOf(event.payload.partition);
+    const last = BigInt(event.payload.lastOffset);
+    if (last > buffer.fetchedThrough) buffer.fetchedThrough = last;
   });
   await consumer.subscribe({ topic: options.inputTopic, fromBeginning: true });
   const ready = new Promise<void>((resolve) => {

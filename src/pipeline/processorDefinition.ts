@@ -24,10 +24,14 @@ export interface ProcessorDefinition<State, In, Out> {
   readonly tick: ((state: State, nowMs: number) => StepResult<Out>) | null;
   snapshot(state: State): unknown;
   restore(json: unknown): State;
-  /** record key: all versions of one series go to one partition, in order */
-  outputKey(output: Out): string;
+  /**
+   * Record key: all versions of one output series go to one partition, in order. The input
+   * partition is given because one series may be computed on several input partitions
+   * (a service used by workflows on different partitions): each is then its own partial series.
+   */
+  outputKey(output: Out, inputPartition: number): string;
   /** the Avro record for the output topic's value schema */
-  outputValue(output: Out): unknown;
+  outputValue(output: Out, inputPartition: number): unknown;
   /** event-time progress for the operational metrics (watermark delay) */
   watermark?(state: State): number | null;
 }

@@ -193,8 +193,12 @@ export async function startProcessor<State, In, Out>(deps: {
         await transaction.send({
           topic: options.outputTopic,
           messages: outputs.map((o) => ({
-            key: definition.outputKey(o),
-            value: registry.encodeKnown(options.outputSchemaId, outputType, definition.outputValue(o)),
+            key: definition.outputKey(o, partition),
+            value: registry.encodeKnown(
+              options.outputSchemaId,
+              outputType,
+              definition.outputValue(o, partition),
+            ),
           })),
         });
       }

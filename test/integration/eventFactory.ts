@@ -42,3 +42,16 @@ export function makeEvents(
     };
   });
 }
+
+/**
+ * A deterministic stream for the metrics processor: event time advances steadily, every 50th
+ * event arrives 30 s late (a correction inside the horizon) and every 997th two hours late
+ * (beyond it: counted, not folded).
+ */
+export function makeMetricEvents(count: number, runId: string, startMs: number): ExecutionEventInput[] {
+  return makeEvents(count, runId, startMs).map((event, i) => {
+    const base = startMs + i * 2;
+    const occurredAt = i % 997 === 996 ? base - 7_200_000 : i % 50 === 49 ? base - 30_000 : base;
+    return { ...event, occurredAt };
+  });
+}

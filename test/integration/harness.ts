@@ -133,3 +133,88 @@ export async function apiQuery<T>(env: Record<string, string>, sql: string): Pro
   if (!res.ok) throw new Error(`query failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { rows: T[] }).rows;
 }
+
+/** Waits until a consumer group has committed the end of every partition of a topic. */
+export async function waitForGroupCaughtUp(
+  config: PulseConfig,
+  groupId: string,
+  topic: string,
+  timeoutMs = 180_000,
+): Promise<void> {
+  const admin = createKafka(
+    { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'test-admin' },
+    testLog,
+  ).admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      `${groupId} to reach the end of ${topic}`,
+      async () => {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const behind = ends.filter((end) => {
+          const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          return BigInt(end.high) > 0n && BigInt(c) < BigInt(end.high);
+        });
+        return behind.length === 0 ? true : undefined;
+      },
+      timeoutMs,
+      500,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every committed record of a topic, per partition in offset order (read_committed). */
+export async function readCommitted(
+  config: PulseConfig,
+  topic: string,
+): Promise<Map<number, KafkaMessage[]>> {
+  const kafka = createKafka(
+    { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'test-reader' },
+    testLog,
+  );
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const byPartition = new Map<number, KafkaMessage[]>();
+  const consumer = kafka.consumer({
+    groupId: `reader-${randomBytes(6).toString('hex')}`,
+    readUncommitted: false,
+  });
+  const positions = new Map<number, bigint>();
+  let lastArrival = Date.now();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const list = byPartition.get(batch.partition) ?? [];
+      list.push(...batch.messages);
+      byPartition.set(batch.partition, list);
+      // Transaction markers take offsets too: the fetch position is the last offset + 1.
+      positions.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
+      lastArrival = Date.now();
+      await Promise.resolve();
+    },
+  });
+  try {
+    await waitFor(
+      `the end of ${topic}`,
+      () =>
+        Promise.resolve(
+          ends.every(
+            (e) => BigInt(e.high) === 0n || (positions.get(e.partition) ?? 0n) >= BigInt(e.high) - 1n,
+          ) || Date.now() - lastArrival > 5000
+            ? true
+            : undefined,
+        ),
+      120_000,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    return byPartition;
+  } finally {
+    await consumer.disconnect();
+  }
+}

@@ -1,4 +1,5 @@
--- Closed 1-minute windows from workflow.metrics.v1. A correction re-emits a window with a higher
+-- Closed 1-minute windows from workflow.metrics.v1. Service windows arrive as partials, one per
+-- input partition (input_partition); workflow_metrics_1m_merged and the longer views sum them. A correction re-emits a window with a higher
 -- version; ReplacingMergeTree(version) keeps the highest, and the *_v view reads it with FINAL.
 CREATE TABLE IF NOT EXISTS {db}.workflow_metrics_1m
 (
@@ -11,6 +12,7 @@ CREATE TABLE IF NOT EXISTS {db}.workflow_metrics_1m
     window_start        DateTime64(3, 'UTC'),
     window_end          DateTime64(3, 'UTC'),
     version             UInt32,
+    input_partition     UInt16,
     executions          UInt64,
     successes           UInt64,
     failures            UInt64,
@@ -35,9 +37,10 @@ CREATE TABLE IF NOT EXISTS {db}.workflow_metrics_1m
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(window_start)
-ORDER BY (scope, key, window_start)
+ORDER BY (scope, key, window_start, input_partition)
 TTL toDateTime(window_start) + INTERVAL 400 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
+-- Latest version of every (partial) window.
 CREATE VIEW IF NOT EXISTS {db}.workflow_metrics_1m_v AS
 SELECT * FROM {db}.workflow_metrics_1m FINAL;

@@ -3,6 +3,23 @@
 -- p95 keeps the sketch's relative-error bound instead of averaging 1-minute p95s.
 -- Aggregates are referred to by their aliases (success_rate = successes / executions).
 -- Bucket i holds values in (γ^(i-1), γ^i], γ = (1+α)/(1-α); its representative value is 2γ^i/(γ+1).
+-- One row per series and minute, service partials summed.
+CREATE VIEW IF NOT EXISTS {db}.workflow_metrics_1m_merged AS
+SELECT scope, key, any(tenant_id) AS tenant_id, any(workflow_id) AS workflow_id, any(step_id) AS step_id,
+       any(service) AS service,
+       window_start,
+       sum(executions) AS executions, sum(successes) AS successes, sum(failures) AS failures,
+       if(executions > 0, successes / executions, NULL) AS success_rate,
+       sum(retries) AS retries,
+       sumMap(duration_bins) AS duration_bins, sum(duration_zero_count) AS duration_zero_count,
+       any(sketch_alpha) AS sketch_alpha,
+       sum(cost_micros_sum) AS cost_micros_sum,
+       if(executions > 0, round(cost_micros_sum / executions), NULL) AS cost_per_run_micros,
+       sumMap(error_classes) AS error_classes, sum(late_events) AS late_events, sum(event_count) AS event_count,
+       sumMap(workflow_versions) AS workflow_versions
+FROM {db}.workflow_metrics_1m FINAL
+GROUP BY scope, key, window_start;
+
 CREATE VIEW IF NOT EXISTS {db}.workflow_metrics_5m AS
 SELECT scope, key, any(tenant_id) AS tenant_id, any(workflow_id) AS workflow_id, any(step_id) AS step_id,
        any(service) AS service,

@@ -14,6 +14,7 @@ export interface MetricsRow {
   window_start: string;
   window_end: string;
   version: number;
+  input_partition: number;
   executions: number;
   successes: number;
   failures: number;
@@ -51,7 +52,10 @@ export function sketchBuckets(sketch: DDSketchJSON): Record<string, number> {
   return buckets;
 }
 
-export function metricsRow(w: WindowMetrics, source: { partition: number; offset: string }): MetricsRow {
+export function metricsRow(
+  w: WindowMetrics & { inputPartition: number },
+  source: { partition: number; offset: string },
+): MetricsRow {
   return {
     scope: w.scope,
     key: w.key,
@@ -62,6 +66,7 @@ export function metricsRow(w: WindowMetrics, source: { partition: number; offset
     window_start: new Date(w.windowStart).toISOString(),
     window_end: new Date(w.windowEnd).toISOString(),
     version: w.version,
+    input_partition: w.inputPartition,
     executions: w.executions,
     successes: w.successes,
     failures: w.failures,
