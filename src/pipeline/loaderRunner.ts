@@ -2,17 +2,18 @@
 //
 // Exactly-once into ClickHouse without transactions there:
 //   1. Messages are buffered per partition and flushed as one contiguous offset range [from, to].
-//   2. Before inserting, the range is written to Redis as the partition's *intent*.
+//   2. Before inserting, the range is committed to Kafka as the partition's *intent*: offset
+//      `from` (unchanged) with the metadata `pulse-intent:<from>-<to>`, so the intent is as
+//      durable as the offsets themselves and needs no other store.
 //   3. The insert carries the deterministic token `<group>:<topic>:<partition>:<from>-<to>`;
 //      ClickHouse drops an insert whose token it has already seen.
 //   4. Dead letters are produced (awaited), then offset to+1 is committed.
 // After a crash anywhere in 2–4 the partition restarts at `from`; the intent makes the runner
 // rebuild exactly the same range, so the replayed insert carries the same token and is a no-op.
 // The table's ReplacingMergeTree natural key is the second line of defence.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
 import { idempotentProducer, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
-import type { RedisState } from '../adapters/redis/redisState.ts';
 import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage, isRetriable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -47,6 +48,8 @@ interface PartitionBuffer {
   fetchedThrough: bigint;
   /** offset committed by this instance, -1 when unknown */
   committed: bigint;
+  /** whether the committed intent was read since the last assignment */
+  intentChecked: boolean;
 }
 
 export interface LoaderHandle {
@@ -60,13 +63,13 @@ export async function startLoader<Row>(deps: {
   readonly kafka: Kafka;
   readonly registry: AvroRegistry;
   readonly store: ClickHouseStore;
-  readonly state: RedisState;
   readonly definition: LoaderDefinition<Row>;
   readonly options: LoaderOptions;
   readonly metrics: StageMetrics;
   readonly log: Logger;
 }): Promise<LoaderHandle> {
-  const { kafka, registry, store, state, definition, options, metrics } = deps;
+  const { kafka, registry, store, definition, options, metrics } = deps;
+  const admin: Admin = kafka.admin();
   const log = deps.log.child({ module: 'loader', stage: definition.name });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
@@ -80,8 +83,18 @@ export async function startLoader<Row>(deps: {
   const buffers = new Map<number, PartitionBuffer>();
   let stopping = false;
 
-  const intentKey = (partition: number): string =>
-    state.key('loader', options.groupId, options.inputTopic, partition, 'intent');
+  const INTENT_PREFIX = 'pulse-intent:';
+
+  /** The intent left in the committed offset's metadata by a previous owner, if any. */
+  async function committedIntent(partition: number): Promise<Intent | undefined> {
+    const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.inputTopic] });
+    const entry = topic?.partitions.find((p) => p.partition === partition);
+    const metadata = entry?.metadata ?? '';
+    if (entry === undefined || !metadata.startsWith(INTENT_PREFIX)) return undefined;
+    const [from, to] = metadata.slice(INTENT_PREFIX.length).split('-');
+    if (from === undefined || to === undefined || from !== entry.offset) return undefined;
+    return { from, to };
+  }
 
   const bufferOf = (partition: number): PartitionBuffer => {
     let buffer = buffers.get(partition);
@@ -94,6 +107,7 @@ export async function startLoader<Row>(deps: {
         retryDelayMs: 200,
         fetchedThrough: -1n,
         committed: -1n,
+        intentChecked: false,
       };
       buffers.set(partition, buffer);
     }
@@ -124,17 +138,29 @@ export async function startLoader<Row>(deps: {
     const messages = buffer.messages;
     const first = messages[0];
     if (first === undefined) return true;
-    const intent = await state.getJson<Intent>(intentKey(partition));
+    // Only the first flush after an assignment can meet an intent left by a crashed attempt.
+    const intent = buffer.intentChecked ? undefined : await committedIntent(partition);
+    buffer.intentChecked = true;
     let to: bigint;
     if (intent !== undefined && intent.from === first.offset) {
       // A previous attempt at this range may have inserted already: rebuild exactly that range.
       to = BigInt(intent.to);
       const last = messages.at(-1);
-      if (last === undefined || BigInt(last.offset) < to) return false;
+      if (last === undefined || BigInt(last.offset) < to) {
+        buffer.intentChecked = false;
+        return false;
+      }
     } else {
       const end = messages[Math.min(messages.length, options.batchMax) - 1] ?? first;
       to = BigInt(end.offset);
-      await state.setJson(intentKey(partition), { from: first.offset, to: end.offset } satisfies Intent);
+      await consumer.commitOffsets([
+        {
+          topic: options.inputTopic,
+          partition,
+          offset: first.offset,
+          metadata: `${INTENT_PREFIX}${first.offset}-${end.offset}`,
+        },
+      ]);
     }
     const count = messages.findIndex((m) => BigInt(m.offset) > to);
     const chunk = count === -1 ? messages.slice() : messages.slice(0, count);
@@ -251,12 +277,25 @@ export async function startLoader<Row>(deps: {
     const lastOffset = batch.messages.at(-1)?.offset;
     if (lastOffset !== undefined) payload.resolveOffset(lastOffset);
     metrics.set('lag', Number(batch.offsetLag()), { partition: String(batch.partition) });
-    // Backpressure: a full buffer is flushed before more is fetched for this partition.
-    if (buffer.messages.length >= options.batchMax) await flush(batch.partition, false);
+    // Backpressure: a full buffer is flushed before more is fetched for this partition. During an
+    // outage the flush keeps retrying with the partition paused, so memory stays bounded; the wait
+    // here is capped so heartbeats keep the instance in its group meanwhile.
+    if (buffer.messages.length >= options.batchMax) {
+      const done = flush(batch.partition, false);
+      for (;;) {
+        const finished = await Promise.race([
+          done.then(() => true),
+          new Promise<false>((r) => setTimeout(() => r(false), options.sessionTimeoutMs / 3)),
+        ]);
+        if (finished || payload.isStale() || stopping) break;
+        await payload.heartbeat();
+      }
+    }
     await payload.heartbeat();
   }
 
   await producer.connect();
+  await admin.connect();
   await consumer.connect();
   // A rebalance resets fetch positions to the committed offsets; buffered messages would be
   // fetched again (here or by another instance), so they are dropped.
@@ -266,6 +305,7 @@ export async function startLoader<Row>(deps: {
       buffer.messages = [];
       buffer.fetchedThrough = -1n;
       buffer.committed = -1n;
+      buffer.intentChecked = false;
       if (!assigned.includes(partition)) buffers.delete(partition);
     }
     metrics.add('rebalances_total', 1);
@@ -316,6 +356,7 @@ export async function startLoader<Row>(deps: {
           });
         });
         await producer.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
       }
     },
   };

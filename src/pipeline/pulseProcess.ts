@@ -104,7 +104,6 @@ export async function startPulseProcess(
       kafka,
       registry,
       store,
-      state,
       definition,
       metrics: new StageMetrics(definition.name),
       log,
