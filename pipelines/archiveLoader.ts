@@ -1,5 +1,5 @@
 // Archive loader: workflow.executions.v1 → ClickHouse workflow_executions, one row per event.
-import { validateExecutionEvent } from '../src/core/executionEvent.ts';
+import { validateDecodedExecutionEvent } from '../src/core/executionEvent.ts';
 import { executionRow, type ExecutionRow } from '../src/core/executionRow.ts';
 import type { LoaderDefinition } from '../src/pipeline/loaderDefinition.ts';
 import { EXECUTIONS_DLQ_TOPIC, EXECUTIONS_TOPIC } from '../src/topology/topics.ts';
@@ -10,7 +10,7 @@ export const archiveLoader: LoaderDefinition<ExecutionRow> = {
   deadLetters: EXECUTIONS_DLQ_TOPIC,
   table: 'workflow_executions',
   transform(decoded, source) {
-    const result = validateExecutionEvent(decoded);
+    const result = validateDecodedExecutionEvent(decoded);
     if (!result.ok) {
       return {
         ok: false,

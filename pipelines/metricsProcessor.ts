@@ -1,7 +1,7 @@
 // Metrics processor: workflow.executions.v1 → tumbling 1-minute event-time windows by workflow,
 // by service and by (workflow, step) → workflow.metrics.v1 (closed windows; corrections carry a
 // higher version). Window logic lives in src/core/metrics; this file declares the stage.
-import { validateExecutionEvent, type ExecutionEvent } from '../src/core/executionEvent.ts';
+import { validateDecodedExecutionEvent, type ExecutionEvent } from '../src/core/executionEvent.ts';
 import type { WindowMetrics } from '../src/core/metrics/metricWindow.ts';
 import {
   WindowOperator,
@@ -20,7 +20,7 @@ export function metricsProcessor(
     input: EXECUTIONS_TOPIC,
     output: METRICS_TOPIC,
     parse(decoded) {
-      const result = validateExecutionEvent(decoded);
+      const result = validateDecodedExecutionEvent(decoded);
       return result.ok
         ? { ok: true, value: result.value }
         : { ok: false, reason: result.problems[0]?.path ?? 'invalid' };

@@ -94,3 +94,78 @@ export function validateExecutionEvent(input: unknown): Validation<ExecutionEven
     })),
   };
 }
+
+const EVENT_KEYS = 16;
+const ERROR_KEYS = 5;
+const TYPES: ReadonlySet<string> = new Set(executionEventTypes);
+const SERVICE_ID = /^[a-z0-9][a-z0-9-]*$/;
+const MIN_TIME = 946684800000;
+const MAX_TIME = 4102444800000;
+
+const isId = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 256;
+const isOptId = (v: unknown): boolean => v === null || isId(v);
+const isInt = (v: unknown, min: number, max: number): boolean =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isOptCount = (v: unknown): boolean => v === null || isInt(v, 0, Number.MAX_SAFE_INTEGER);
+
+function isValidError(e: unknown): boolean {
+  if (e === null) return true;
+  if (typeof e !== 'object') return false;
+  const x = e as Record<string, unknown>;
+  return (
+    Object.keys(x).length === ERROR_KEYS &&
+    typeof x.class === 'string' &&
+    x.class.length >= 1 &&
+    x.class.length <= 64 &&
+    (x.code === null || (typeof x.code === 'string' && x.code.length <= 256)) &&
+    (x.httpStatus === null || isInt(x.httpStatus, 100, 599)) &&
+    typeof x.message === 'string' &&
+    x.message.length <= 8192 &&
+    typeof x.retryable === 'boolean'
+  );
+}
+
+function isStringMap(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const value of Object.values(v)) if (typeof value !== 'string') return false;
+  return true;
+}
+
+/**
+ * The hot-path check of a decoded record: the same rules as `executionEventSchema`, written out
+ * by hand because zod's generality costs several microseconds per event in the processors. It
+ * accepts only records with exactly the contract's fields; anything else (a newer schema's extra
+ * field, a failure) goes through zod, which gives the detailed problems. A property test keeps
+ * the two in agreement.
+ */
+export function validateDecodedExecutionEvent(input: unknown): Validation<ExecutionEvent> {
+  if (typeof input === 'object' && input !== null && Object.keys(input).length === EVENT_KEYS) {
+    const e = input as Record<string, unknown>;
+    const type = e.type;
+    if (
+      isId(e.eventId) &&
+      typeof type === 'string' &&
+      TYPES.has(type) &&
+      isInt(e.occurredAt, MIN_TIME, MAX_TIME) &&
+      isId(e.tenantId) &&
+      isOptId(e.userId) &&
+      isId(e.workflowId) &&
+      isInt(e.workflowVersion, 1, 2147483647) &&
+      isId(e.executionId) &&
+      isOptId(e.stepId) &&
+      (e.service === null ||
+        (typeof e.service === 'string' && e.service.length <= 128 && SERVICE_ID.test(e.service))) &&
+      (e.action === null || (typeof e.action === 'string' && e.action.length <= 256)) &&
+      isInt(e.attempt, 1, 2147483647) &&
+      isOptCount(e.durationMs) &&
+      isOptCount(e.costMicros) &&
+      isValidError(e.error) &&
+      isStringMap(e.attributes) &&
+      !(STEP_TYPES.has(type) && e.stepId === null) &&
+      !(FAILED_TYPES.has(type) && e.error === null)
+    ) {
+      return { ok: true, value: input as ExecutionEvent };
+    }
+  }
+  return validateExecutionEvent(input);
+}

@@ -87,6 +87,9 @@ export async function startProcessor<State, In, Out>(deps: {
     sessionTimeout: options.sessionTimeoutMs,
     heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
     maxWaitTimeInMs: 200,
+    // Larger fetches: fewer round trips and larger transactions per partition.
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
   });
   const runs = new Map<number, PartitionRun<State>>();
   let stopping = false;

@@ -1,0 +1,307 @@
+// `npm run bench`: throughput and latency of the metrics path on the real stack, every figure
+// measured in the same run so ratios compare like with like.
+//
+//   1. preload N execution events (Avro, Confluent framing) into a fresh topic
+//   2. raw consume: kafkajs, no decoding                                 → raw_consume_eps
+//   3. consume + decode (Avro with the registry's schema)                → decode_eps
+//   4. metrics processor alone: events in → window records committed     → pipeline_eps, ratio
+//   5. whole path: archive loader + processor + metrics loader until every event and window is
+//      queryable in ClickHouse                                           → e2e_eps
+//   6. steady 5,000 events/s: event time → row queryable in ClickHouse   → latency p50/p99
+//
+// Usage: npm run bench -- [--events 1000000] [--rate 5000] [--latency-seconds 20] [--json]
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Admin, Kafka } from 'kafkajs';
+import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
+import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
+import { parseConfig, type PulseConfig } from '../config.ts';
+import { seededRandom, simulateExecution, simulateWorkflows } from '../core/demo/executionSimulator.ts';
+import type { ExecutionEvent } from '../core/executionEvent.ts';
+import { createLogger, setLogLevel } from '../logger.ts';
+import { startPulseProcess } from '../pipeline/pulseProcess.ts';
+import { stackUp } from '../stack/localStack.ts';
+import { EXECUTIONS_TOPIC, METRICS_TOPIC, topicName } from '../topology/topics.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i === -1 ? undefined : Number(process.argv[i + 1]);
+  return value === undefined || !Number.isFinite(value) ? fallback : value;
+}
+
+const N = flag('events', 1_000_000);
+const RATE = flag('rate', 5000);
+const LATENCY_SECONDS = flag('latency-seconds', 20);
+const JSON_OUT = process.argv.includes('--json');
+const say = (line: string): void => void process.stderr.write(line + '\n');
+
+let rssPeak = 0;
+const rssTimer = setInterval(() => {
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+}, 100);
+
+/** Realistic runs from the demo simulator, generated a chunk at a time to keep memory flat. */
+function* eventChunks(count: number, startMs: number, chunk: number): Generator<ExecutionEvent[]> {
+  const workflows = simulateWorkflows({ tenants: 5, workflows: 200, seed: 11 });
+  const random = seededRandom(12);
+  let produced = 0;
+  let run = 0;
+  let clock = startMs;
+  let events: ExecutionEvent[] = [];
+  while (produced < count) {
+    const workflow = workflows[run % workflows.length];
+    if (workflow === undefined) break;
+    for (const e of simulateExecution(workflow, `bench-${run}`, clock, random)) {
+      if (produced >= count) break;
+      events.push(e);
+      produced++;
+    }
+    run++;
+    clock += 7; // ~140 runs per second of event time
+    if (events.length >= chunk || produced >= count) {
+      yield events;
+      events = [];
+    }
+  }
+}
+
+/** Produces N events; returns events/s of the encode + produce loop. */
+async function preload(kafka: Kafka, topic: string, encode: (e: ExecutionEvent) => Buffer, startMs: number): Promise<number> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const started = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (const events of eventChunks(N, startMs, 10_000)) {
+    inFlight.push(
+      producer.send({ topic, acks: 1, messages: events.map((e) => ({ key: e.workflowId, value: encode(e) })) }),
+    );
+    if (inFlight.length >= 4) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  return N / seconds;
+}
+
+async function consumeAll(kafka: Kafka, topic: string, total: number, decode: ((b: Buffer | null) => unknown) | null): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-read-${randomBytes(4).toString('hex')}`, maxBytes: 64 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  // The clock starts when the group is joined and fetching begins, not at the first batch
+  // (a single fetch can return every partition's data at once).
+  let started = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    started = performance.now();
+  });
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  await consumer.run({
+    partitionsConsumedConcurrently: 6,
+    eachBatch: async ({ batch }) => {
+      if (decode !== null) for (const m of batch.messages) decode(m.value);
+      seen += batch.messages.length;
+      if (seen >= total) resolveDone();
+      await Promise.resolve();
+    },
+  });
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  return total / seconds;
+}
+
+async function groupCommitted(admin: Admin, groupId: string, topic: string): Promise<bigint> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (entry?.partitions ?? []).reduce((n, p) => n + (BigInt(p.offset) > 0n ? BigInt(p.offset) : 0n), 0n);
+}
+
+async function topicEnd(admin: Admin, topic: string): Promise<bigint> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + BigInt(p.high), 0n);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function benchConfig(base: PulseConfig, id: string, stage: string): PulseConfig {
+  return {
+    ...base,
+    PULSE_TOPIC_PREFIX: `bench.${id}.`,
+    PULSE_CONSUMER_GROUP_PREFIX: `bench-${id}-${stage}`,
+    PULSE_CHDB_PATH: path.join('.data', `bench-${id}-${stage}`),
+    PULSE_API_PORT: base.PULSE_API_PORT + 17,
+    PULSE_METRICS_IDLE_TIMEOUT_MS: 0,
+    PULSE_LOADER_BATCH_MAX: 20_000,
+    PULSE_LOG_LEVEL: 'warn',
+  };
+}
+
+async function main(): Promise<void> {
+  setLogLevel('warn');
+  const log = createLogger({ module: 'bench' });
+  const base = parseConfig(process.env);
+  await stackUp(base, root, log);
+  const id = randomBytes(3).toString('hex');
+  const config = benchConfig(base, id, 'proc');
+  const kafka = createKafka({ brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'bench' }, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  const input = topicName(config.PULSE_TOPIC_PREFIX, EXECUTIONS_TOPIC);
+
+  // Topics and schemas come from the normal start-up path; the processor run registers them.
+  const registry = new AvroRegistry(config.PULSE_SCHEMA_REGISTRY_URL);
+  const { applyAllTopics } = await import('../pipeline/pulseProcess.ts');
+  await applyAllTopics(config, log);
+  const schemaId = await registry.register(
+    `${input}-value`,
+    readFileSync(path.join(root, 'schemas/workflow.executions.v1.avsc'), 'utf8'),
+  );
+  const type = await registry.typeOf(schemaId);
+
+  say(`1/6 preload ${N} events`);
+  const preloadEps = await preload(kafka, input, (e) => registry.encodeKnown(schemaId, type, e), Date.now() - 6 * 3600_000);
+  say('2/6 raw consume');
+  const rawEps = await consumeAll(kafka, input, N, null);
+  say('3/6 consume + decode');
+  const decodeEps = await consumeAll(kafka, input, N, (b) => registry.decodeKnown(b));
+
+  say('4/6 metrics processor alone');
+  const processor = await startPulseProcess(config, root, log, { api: false, stages: ['metrics-processor'] });
+  await processor.ready;
+  const processorStart = performance.now();
+  const processorGroup = `${config.PULSE_CONSUMER_GROUP_PREFIX}.metrics-processor`;
+  const end = await topicEnd(admin, input);
+  await until(async () => (await groupCommitted(admin, processorGroup, input)) >= end, 900_000, 'the processor');
+  const processorSeconds = (performance.now() - processorStart) / 1000;
+  const windows = processor.stages.get('metrics-processor')?.metrics.value('outputs_total') ?? 0;
+  await processor.stop();
+  const pipelineEps = N / processorSeconds;
+
+  say('5/6 whole path to ClickHouse');
+  const e2eConfig = benchConfig(base, id, 'e2e');
+  const whole = await startPulseProcess(e2eConfig, root, log, { api: false });
+  await whole.ready;
+  const e2eStart = performance.now();
+  const store = whole.store;
+  if (store === undefined) throw new Error('bench: the whole-path process must own ClickHouse');
+  const db = e2eConfig.CLICKHOUSE_DATABASE;
+  const metricsTopic = topicName(e2eConfig.PULSE_TOPIC_PREFIX, METRICS_TOPIC);
+  const e2eGroup = (stage: string): string => `${e2eConfig.PULSE_CONSUMER_GROUP_PREFIX}.${stage}`;
+  await until(
+    async () => {
+      const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.workflow_executions`);
+      if (Number(row?.n ?? 0) < N) return false;
+      if ((await groupCommitted(admin, e2eGroup('metrics-processor'), input)) < end) return false;
+      return (await groupCommitted(admin, e2eGroup('metrics-loader'), metricsTopic)) >= (await topicEnd(admin, metricsTopic)) - 6n;
+    },
+    900_000,
+    'the whole path',
+  );
+  const e2eEps = N / ((performance.now() - e2eStart) / 1000);
+
+  // Query patterns for analysts over the loaded windows: FINAL against argMax.
+  const timeQuery = async (sql: string): Promise<number> => {
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) await store.query(sql);
+    return (performance.now() - t) / 5;
+  };
+  const finalMs = await timeQuery(
+    `SELECT scope, sum(executions) FROM ${db}.workflow_metrics_1m FINAL GROUP BY scope`,
+  );
+  const argMaxMs = await timeQuery(
+    `SELECT scope, sum(e) FROM (SELECT scope, key, window_start, input_partition, argMax(executions, version) AS e FROM ${db}.workflow_metrics_1m GROUP BY scope, key, window_start, input_partition) GROUP BY scope`,
+  );
+  const rawMs = await timeQuery(`SELECT scope, sum(executions) FROM ${db}.workflow_metrics_1m GROUP BY scope`);
+
+  say(`6/6 latency at ${RATE} events/s for ${LATENCY_SECONDS} s`);
+  const producer = kafka.producer();
+  await producer.connect();
+  const latencyStart = Date.now();
+  const workflows = simulateWorkflows({ tenants: 5, workflows: 50, seed: 3 });
+  const random = seededRandom(4);
+  let sent = 0;
+  let run = 0;
+  const latencyRunPrefix = `lat-${id}`;
+  while (Date.now() - latencyStart < LATENCY_SECONDS * 1000) {
+    const tick = Date.now();
+    const due = Math.floor(((tick - latencyStart) / 1000) * RATE) - sent;
+    const batch: { key: string; value: Buffer }[] = [];
+    while (batch.length < due) {
+      const workflow = workflows[run % workflows.length];
+      if (workflow === undefined) break;
+      const now = Date.now();
+      for (const e of simulateExecution(workflow, `${latencyRunPrefix}-${run}`, now, random)) {
+        // Event time = send time: the latency below runs from the event to its queryable row.
+        batch.push({ key: e.workflowId, value: registry.encodeKnown(schemaId, type, { ...e, occurredAt: now }) });
+      }
+      run++;
+    }
+    if (batch.length > 0) await producer.send({ topic: input, acks: -1, messages: batch });
+    sent += batch.length;
+    await new Promise((r) => setTimeout(r, Math.max(0, 20 - (Date.now() - tick))));
+  }
+  await producer.disconnect();
+  await until(
+    async () => {
+      const [row] = await store.query<{ n: string }>(
+        `SELECT count() AS n FROM ${db}.workflow_executions WHERE execution_id LIKE '${latencyRunPrefix}-%'`,
+      );
+      return Number(row?.n ?? 0) >= sent;
+    },
+    120_000,
+    'latency events',
+  );
+  const [latency] = await store.query<{ p50: number; p99: number }>(
+    `SELECT quantileExact(0.5)(ms) AS p50, quantileExact(0.99)(ms) AS p99 FROM
+       (SELECT dateDiff('millisecond', occurred_at, ingested_at) AS ms FROM ${db}.workflow_executions
+        WHERE execution_id LIKE '${latencyRunPrefix}-%')`,
+  );
+  await whole.stop();
+  await admin.disconnect();
+  clearInterval(rssTimer);
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  for (const stage of ['proc', 'e2e']) rmSync(path.join(root, '.data', `bench-${id}-${stage}`), { recursive: true, force: true });
+
+  const figures = {
+    events: N,
+    preload_eps: Math.round(preloadEps),
+    raw_consume_eps: Math.round(rawEps),
+    decode_eps: Math.round(decodeEps),
+    pipeline_eps: Math.round(pipelineEps),
+    ratio: Number((pipelineEps / rawEps).toFixed(3)),
+    windows_emitted: windows,
+    e2e_eps: Math.round(e2eEps),
+    rss_peak_mb: Math.round(rssPeak / 1024 / 1024),
+    latency_rate_eps: RATE,
+    latency_events: sent,
+    latency_p50_ms: Number(latency?.p50 ?? NaN),
+    latency_p99_ms: Number(latency?.p99 ?? NaN),
+    query_final_ms: Number(finalMs.toFixed(1)),
+    query_argmax_ms: Number(argMaxMs.toFixed(1)),
+    query_no_dedup_ms: Number(rawMs.toFixed(1)),
+  };
+  const lines = [
+    `events                          ${N}`,
+    `preload (acks=1)                ${figures.preload_eps} events/s`,
+    `raw consume (no decoding)       ${figures.raw_consume_eps} events/s`,
+    `consume + Avro decode           ${figures.decode_eps} events/s  (${(decodeEps / rawEps).toFixed(2)} × raw)`,
+    `metrics processor alone         ${figures.pipeline_eps} events/s  (ratio to raw consume ${figures.ratio}); ${windows} windows`,
+    `whole path to ClickHouse        ${figures.e2e_eps} events/s  (archive + processor + metrics loader)`,
+    `peak RSS                        ${figures.rss_peak_mb} MB`,
+    `event → queryable at ${RATE}/s    p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms (${sent} events)`,
+    `analyst query, 1m windows       FINAL ${figures.query_final_ms} ms, argMax ${figures.query_argmax_ms} ms, no dedup ${figures.query_no_dedup_ms} ms`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  if (JSON_OUT) process.stdout.write(JSON.stringify(figures) + '\n');
+}
+
+await main();
