@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { PulseError, errorMessage } from '../errors.ts';
 // command imports (one line per command module)
+import { registerGenerateCommand } from './commands/generateCommand.ts';
 import { registerDetectCommand } from './commands/detectCommand.ts';
 import { registerTroubleshootCommand } from './commands/troubleshootCommand.ts';
 import { registerServicesCommand } from './commands/servicesCommand.ts';
@@ -20,6 +21,7 @@ const program = new Command('pulse')
   .exitOverride();
 
 // command registrations (one line per command module)
+registerGenerateCommand(program);
 registerDetectCommand(program);
 registerTroubleshootCommand(program);
 registerServicesCommand(program);
