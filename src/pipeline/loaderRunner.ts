@@ -13,7 +13,7 @@
 // The table's ReplacingMergeTree natural key is the second line of defence.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
-import { idempotentProducer, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
+import { idempotentProducer, sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
 import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage, isRetriable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -170,10 +170,10 @@ export async function startLoader<Row>(deps: {
     await store.insert(definition.table, prepared.rows as Record<string, unknown>[], { dedupToken: token });
     if (prepared.rejected.length > 0) {
       const byOffset = new Map(chunk.map((m) => [m.offset, m]));
-      await producer.send({
-        topic: options.deadLetterTopic,
-        acks: -1,
-        messages: prepared.rejected.map((r) => {
+      await sendInChunks(
+        (record) => producer.send(record),
+        options.deadLetterTopic,
+        prepared.rejected.map((r) => {
           const original = byOffset.get(r.offset);
           return deadLetterMessage({
             key: original?.key ?? null,
@@ -188,7 +188,8 @@ export async function startLoader<Row>(deps: {
             message: r.message,
           });
         }),
-      });
+        -1,
+      );
       metrics.add('dlq_records_total', prepared.rejected.length);
     }
     await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: (to + 1n).toString() }]);

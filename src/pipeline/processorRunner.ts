@@ -11,7 +11,7 @@
 // - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
 //   in-memory state never runs ahead of what Kafka committed.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
+import { sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
 import type { RedisState } from '../adapters/redis/redisState.ts';
 import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage } from '../errors.ts';
@@ -193,9 +193,10 @@ export async function startProcessor<State, In, Out>(deps: {
     const transaction = await run.producer.transaction();
     try {
       if (outputs.length > 0) {
-        await transaction.send({
-          topic: options.outputTopic,
-          messages: outputs.map((o) => ({
+        await sendInChunks(
+          (record) => transaction.send(record),
+          options.outputTopic,
+          outputs.map((o) => ({
             key: definition.outputKey(o, partition),
             value: registry.encodeKnown(
               options.outputSchemaId,
@@ -203,7 +204,7 @@ export async function startProcessor<State, In, Out>(deps: {
               definition.outputValue(o, partition),
             ),
           })),
-        });
+        );
       }
       if (nextOffset !== null) {
         for (let attempt = 0; ; attempt++) {

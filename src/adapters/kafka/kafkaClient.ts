@@ -1,6 +1,14 @@
 // kafkajs wiring: one Kafka instance per process, its logs routed into ours, its errors
 // translated into the Pulse error family.
-import { Kafka, Partitioners, logLevel, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type KafkaConfig,
+  type LogEntry,
+  type Message,
+  type Producer,
+} from 'kafkajs';
 import { TransientError, NonRetriableError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -63,4 +71,37 @@ export function idempotentProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
   });
+}
+
+/** Record batches above the broker's message.max.bytes (1 MiB by default) are rejected whole. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/**
+ * Splits messages into sends of at most ~512 KiB of keys and values, in order, so a large
+ * transaction or dead-letter burst never exceeds the broker's batch limit.
+ */
+export async function sendInChunks(
+  send: (record: { topic: string; messages: Message[]; acks?: number }) => Promise<unknown>,
+  topic: string,
+  messages: readonly Message[],
+  acks?: number,
+): Promise<void> {
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = sizeOf(message.value) + sizeOf(message.key) + 64;
+    if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+      await send({ topic, messages: chunk, ...(acks !== undefined ? { acks } : {}) });
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) await send({ topic, messages: chunk, ...(acks !== undefined ? { acks } : {}) });
+}
+
+function sizeOf(value: Message['value'] | Message['key']): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
