@@ -13,10 +13,19 @@ export const queryRequestSchema = z.object({
   sql: z.string().trim().min(1, 'sql must not be empty').max(100_000),
 });
 
+export const replayRequestSchema = z.object({
+  table: z.enum(['workflow_metrics_1m', 'workflow_executions']),
+  from: z.iso.datetime({ offset: true }).optional(),
+});
+
+export type ReplayRequest = z.infer<typeof replayRequestSchema>;
+
 export interface ApiDeps {
   readonly reader: ClickHouseStore;
   readonly metrics: () => readonly StageMetrics[];
   readonly health: () => Promise<Record<string, unknown>>;
+  /** rebuilds a table from its topic (pulse replay); absent when this process runs no loader */
+  readonly replay?: (request: ReplayRequest) => Promise<unknown>;
   readonly log: Logger;
 }
 
@@ -51,6 +60,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     } catch (error) {
       const retriable = error instanceof PulseError ? error.retriable : false;
       return reply.code(retriable ? 503 : 400).send({ error: errorMessage(error), retriable });
+    }
+  });
+
+  app.post('/api/admin/replay', async (request, reply) => {
+    const parsed = replayRequestSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(badRequest(parsed.error.issues));
+    if (deps.replay === undefined) return reply.code(409).send({ error: 'this process runs no loader' });
+    try {
+      return await deps.replay(parsed.data);
+    } catch (error) {
+      const retriable = error instanceof PulseError ? error.retriable : false;
+      return reply.code(retriable ? 503 : 500).send({ error: errorMessage(error), retriable });
     }
   });
 

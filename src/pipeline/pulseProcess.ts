@@ -20,6 +20,7 @@ import { topicCatalog, topicName } from '../topology/topics.ts';
 import type { LoaderDefinition } from './loaderDefinition.ts';
 import { startLoader } from './loaderRunner.ts';
 import { startProcessor } from './processorRunner.ts';
+import { replayTable, type ReplayResult } from './replay.ts';
 import { StageMetrics } from './stageMetrics.ts';
 
 export const STAGES = ['archive-loader', 'metrics-processor', 'metrics-loader'] as const;
@@ -167,6 +168,29 @@ export async function startPulseProcess(
             stages: [...handles.keys()],
           }),
           log,
+          replay:
+            store === undefined
+              ? undefined
+              : (request): Promise<ReplayResult> => {
+                  const metrics = request.table === 'workflow_metrics_1m';
+                  const definition = metrics ? metricsLoader : archiveLoader;
+                  return replayTable({
+                    kafka,
+                    registry,
+                    store,
+                    definition: definition as LoaderDefinition<unknown>,
+                    log,
+                    options: {
+                      topic: topicName(prefix, definition.input),
+                      deadLetterTopic: topicName(prefix, definition.deadLetters),
+                      groupPrefix: config.PULSE_CONSUMER_GROUP_PREFIX,
+                      ...(request.from !== undefined ? { fromTimestamp: Date.parse(request.from) } : {}),
+                      timeColumn: metrics ? 'window_start' : 'occurred_at',
+                      loadTimeColumn: metrics ? 'loaded_at' : 'ingested_at',
+                      sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
+                    },
+                  });
+                },
         });
   if (api !== undefined) {
     apiUrl = await api.listen({ host: config.PULSE_API_HOST, port: config.PULSE_API_PORT });

@@ -48,9 +48,14 @@ export function makeEvents(
  * event arrives 30 s late (a correction inside the horizon) and every 997th two hours late
  * (beyond it: counted, not folded).
  */
-export function makeMetricEvents(count: number, runId: string, startMs: number): ExecutionEventInput[] {
+export function makeMetricEvents(
+  count: number,
+  runId: string,
+  startMs: number,
+  spacingMs = 2,
+): ExecutionEventInput[] {
   return makeEvents(count, runId, startMs).map((event, i) => {
-    const base = startMs + i * 2;
+    const base = startMs + i * spacingMs;
     const occurredAt = i % 997 === 996 ? base - 7_200_000 : i % 50 === 49 ? base - 30_000 : base;
     return { ...event, occurredAt };
   });
