@@ -6,14 +6,22 @@ import { PulseError, errorMessage } from '../errors.ts';
 // command imports (one line per command module)
 import { registerGenerateCommand } from './commands/generateCommand.ts';
 import { registerDetectCommand } from './commands/detectCommand.ts';
-import { registerTroubleshootCommand } from './commands/troubleshootCommand.ts';
 import { registerServicesCommand } from './commands/servicesCommand.ts';
+import { registerTroubleshootCommand } from './commands/troubleshootCommand.ts';
 import { registerForecastCommand } from './commands/forecastCommand.ts';
 import { registerStackCommand } from './commands/stackCommand.ts';
 import { registerRunCommand } from './commands/runCommand.ts';
 import { registerMigrateCommand } from './commands/migrateCommand.ts';
 import { registerTopicsCommand } from './commands/topicsCommand.ts';
 import { registerQueryCommand } from './commands/queryCommand.ts';
+import { registerDemoCommand } from './commands/demoCommand.ts';
+import { registerReplayCommand } from './commands/replayCommand.ts';
+
+// `pulse query … | head` closes stdout early; that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 const program = new Command('pulse')
   .description('Pulse: streaming analytics for workflow executions')
@@ -23,14 +31,16 @@ const program = new Command('pulse')
 // command registrations (one line per command module)
 registerGenerateCommand(program);
 registerDetectCommand(program);
-registerTroubleshootCommand(program);
 registerServicesCommand(program);
+registerTroubleshootCommand(program);
 registerForecastCommand(program);
 registerStackCommand(program);
 registerRunCommand(program);
 registerMigrateCommand(program);
 registerTopicsCommand(program);
 registerQueryCommand(program);
+registerDemoCommand(program);
+registerReplayCommand(program);
 
 try {
   await program.parseAsync(process.argv);
