@@ -70,14 +70,23 @@ function* eventChunks(count: number, startMs: number, chunk: number): Generator<
 }
 
 /** Produces N events; returns events/s of the encode + produce loop. */
-async function preload(kafka: Kafka, topic: string, encode: (e: ExecutionEvent) => Buffer, startMs: number): Promise<number> {
+async function preload(
+  kafka: Kafka,
+  topic: string,
+  encode: (e: ExecutionEvent) => Buffer,
+  startMs: number,
+): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const started = performance.now();
   const inFlight: Promise<unknown>[] = [];
   for (const events of eventChunks(N, startMs, 10_000)) {
     inFlight.push(
-      producer.send({ topic, acks: 1, messages: events.map((e) => ({ key: e.workflowId, value: encode(e) })) }),
+      producer.send({
+        topic,
+        acks: 1,
+        messages: events.map((e) => ({ key: e.workflowId, value: encode(e) })),
+      }),
     );
     if (inFlight.length >= 4) await inFlight.shift();
   }
@@ -87,8 +96,17 @@ async function preload(kafka: Kafka, topic: string, encode: (e: ExecutionEvent) 
   return N / seconds;
 }
 
-async function consumeAll(kafka: Kafka, topic: string, total: number, decode: ((b: Buffer | null) => unknown) | null): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-read-${randomBytes(4).toString('hex')}`, maxBytes: 64 * 1024 * 1024, maxBytesPerPartition: 16 * 1024 * 1024 });
+async function consumeAll(
+  kafka: Kafka,
+  topic: string,
+  total: number,
+  decode: ((b: Buffer | null) => unknown) | null,
+): Promise<number> {
+  const consumer = kafka.consumer({
+    groupId: `bench-read-${randomBytes(4).toString('hex')}`,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
@@ -168,7 +186,12 @@ async function main(): Promise<void> {
   const type = await registry.typeOf(schemaId);
 
   say(`1/6 preload ${N} events`);
-  const preloadEps = await preload(kafka, input, (e) => registry.encodeKnown(schemaId, type, e), Date.now() - 6 * 3600_000);
+  const preloadEps = await preload(
+    kafka,
+    input,
+    (e) => registry.encodeKnown(schemaId, type, e),
+    Date.now() - 6 * 3600_000,
+  );
   say('2/6 raw consume');
   const rawEps = await consumeAll(kafka, input, N, null);
   say('3/6 consume + decode');
@@ -180,7 +203,11 @@ async function main(): Promise<void> {
   const processorStart = performance.now();
   const processorGroup = `${config.PULSE_CONSUMER_GROUP_PREFIX}.metrics-processor`;
   const end = await topicEnd(admin, input);
-  await until(async () => (await groupCommitted(admin, processorGroup, input)) >= end, 900_000, 'the processor');
+  await until(
+    async () => (await groupCommitted(admin, processorGroup, input)) >= end,
+    900_000,
+    'the processor',
+  );
   const processorSeconds = (performance.now() - processorStart) / 1000;
   const windows = processor.stages.get('metrics-processor')?.metrics.value('outputs_total') ?? 0;
   await processor.stop();
@@ -201,7 +228,10 @@ async function main(): Promise<void> {
       const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.workflow_executions`);
       if (Number(row?.n ?? 0) < N) return false;
       if ((await groupCommitted(admin, e2eGroup('metrics-processor'), input)) < end) return false;
-      return (await groupCommitted(admin, e2eGroup('metrics-loader'), metricsTopic)) >= (await topicEnd(admin, metricsTopic)) - 6n;
+      return (
+        (await groupCommitted(admin, e2eGroup('metrics-loader'), metricsTopic)) >=
+        (await topicEnd(admin, metricsTopic)) - 6n
+      );
     },
     900_000,
     'the whole path',
@@ -220,7 +250,9 @@ async function main(): Promise<void> {
   const argMaxMs = await timeQuery(
     `SELECT scope, sum(e) FROM (SELECT scope, key, window_start, input_partition, argMax(executions, version) AS e FROM ${db}.workflow_metrics_1m GROUP BY scope, key, window_start, input_partition) GROUP BY scope`,
   );
-  const rawMs = await timeQuery(`SELECT scope, sum(executions) FROM ${db}.workflow_metrics_1m GROUP BY scope`);
+  const rawMs = await timeQuery(
+    `SELECT scope, sum(executions) FROM ${db}.workflow_metrics_1m GROUP BY scope`,
+  );
 
   say(`6/6 latency at ${RATE} events/s for ${LATENCY_SECONDS} s`);
   const producer = kafka.producer();
@@ -241,7 +273,10 @@ async function main(): Promise<void> {
       const now = Date.now();
       for (const e of simulateExecution(workflow, `${latencyRunPrefix}-${run}`, now, random)) {
         // Event time = send time: the latency below runs from the event to its queryable row.
-        batch.push({ key: e.workflowId, value: registry.encodeKnown(schemaId, type, { ...e, occurredAt: now }) });
+        batch.push({
+          key: e.workflowId,
+          value: registry.encodeKnown(schemaId, type, { ...e, occurredAt: now }),
+        });
       }
       run++;
     }
@@ -260,7 +295,7 @@ async function main(): Promise<void> {
     120_000,
     'latency events',
   );
-  const [latency] = await store.query<{ p50: number; p99: number }>(
+  const [latency] = await store.query<{ p50: number | string; p99: number | string }>(
     `SELECT quantileExact(0.5)(ms) AS p50, quantileExact(0.99)(ms) AS p99 FROM
        (SELECT dateDiff('millisecond', occurred_at, ingested_at) AS ms FROM ${db}.workflow_executions
         WHERE execution_id LIKE '${latencyRunPrefix}-%')`,
@@ -269,7 +304,8 @@ async function main(): Promise<void> {
   await admin.disconnect();
   clearInterval(rssTimer);
   rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  for (const stage of ['proc', 'e2e']) rmSync(path.join(root, '.data', `bench-${id}-${stage}`), { recursive: true, force: true });
+  for (const stage of ['proc', 'e2e'])
+    rmSync(path.join(root, '.data', `bench-${id}-${stage}`), { recursive: true, force: true });
 
   const figures = {
     events: N,

@@ -82,6 +82,8 @@ export async function startLoader<Row>(deps: {
   const producer: Producer = idempotentProducer(kafka);
   const buffers = new Map<number, PartitionBuffer>();
   let stopping = false;
+  // Read through a function: the flag changes while awaits are pending.
+  const isStopping = (): boolean => stopping;
 
   const INTENT_PREFIX = 'pulse-intent:';
 
@@ -286,9 +288,13 @@ export async function startLoader<Row>(deps: {
       for (;;) {
         const finished = await Promise.race([
           done.then(() => true),
-          new Promise<false>((r) => setTimeout(() => r(false), options.sessionTimeoutMs / 3)),
+          new Promise<false>((r) => {
+            setTimeout(() => {
+              r(false);
+            }, options.sessionTimeoutMs / 3);
+          }),
         ]);
-        if (finished || payload.isStale() || stopping) break;
+        if (finished || payload.isStale() || isStopping()) break;
         await payload.heartbeat();
       }
     }

@@ -61,10 +61,7 @@ export interface ProcessorHandle {
 
 function isConcurrentTransactions(error: unknown): boolean {
   return (
-    error !== null &&
-    typeof error === 'object' &&
-    'type' in error &&
-    (error as { type: unknown }).type === 'CONCURRENT_TRANSACTIONS'
+    error !== null && typeof error === 'object' && 'type' in error && error.type === 'CONCURRENT_TRANSACTIONS'
   );
 }
 

@@ -173,12 +173,13 @@ export async function startPulseProcess(
               ? undefined
               : (request): Promise<ReplayResult> => {
                   const metrics = request.table === 'workflow_metrics_1m';
-                  const definition = metrics ? metricsLoader : archiveLoader;
+                  // The two loaders have different row types; replay treats rows opaquely.
+                  const definition: LoaderDefinition<unknown> = metrics ? metricsLoader : archiveLoader;
                   return replayTable({
                     kafka,
                     registry,
                     store,
-                    definition: definition as LoaderDefinition<unknown>,
+                    definition,
                     log,
                     options: {
                       topic: topicName(prefix, definition.input),

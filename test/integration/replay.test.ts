@@ -90,7 +90,7 @@ describe('pulse replay', () => {
         latest.set(id, Math.max(latest.get(id) ?? 0, w.version));
       }
     }
-    const rows = await store.query<{ id: string; version: number }>(
+    const rows = await store.query<{ id: string; version: number | string }>(
       `SELECT concat(scope, '|', key, '|', toString(input_partition), '|', toString(toUnixTimestamp64Milli(window_start))) AS id, version
        FROM ${db}.workflow_metrics_1m FINAL`,
     );
