@@ -266,11 +266,15 @@ export async function startProcessor<State, In, Out>(deps: {
     const first = batch.messages[0];
     if (first === undefined) return;
     let run = runs.get(partition);
-    if (run === undefined || run.nextOffset !== BigInt(first.offset)) {
+    // On read-committed input, offsets skip over transaction markers and aborted records, so a
+    // batch may start past `nextOffset` without anything being missed; only a rewind (the fetch
+    // position reset behind us) or a lost state calls for a restore.
+    if (run === undefined || run.nextOffset < 0n || BigInt(first.offset) < run.nextOffset) {
       const from = await restore(partition);
       run = runs.get(partition);
       if (run === undefined) return;
-      if (from !== BigInt(first.offset)) {
+      if (from < BigInt(first.offset) && run.replayUntil !== null) {
+        // The gap between the snapshot and the committed offset has to be replayed first.
         consumer.seek({ topic: options.inputTopic, partition, offset: from.toString() });
         return;
       }
