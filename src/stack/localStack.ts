@@ -350,16 +350,27 @@ async function startRegistry(config: PulseConfig, paths: StackPaths): Promise<Se
     paths.apicurioHome,
   );
   await waitFor('registry', () => registryReady(config), 120_000, pid);
-  // Global compatibility BACKWARD: consumers on an older schema can read newer records.
-  const res = await fetch(`${address}/config`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ compatibility: 'BACKWARD' }),
+  // Global compatibility BACKWARD: consumers on an older schema can read newer records. The
+  // registry may answer reads a moment before it accepts writes, so this is retried briefly.
+  let lastStatus = '';
+  await waitFor(
+    'registry compatibility rule',
+    async () => {
+      const res = await fetch(`${address}/config`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ compatibility: 'BACKWARD' }),
+      });
+      lastStatus = `${res.status} ${await res.text()}`;
+      return res.ok;
+    },
+    30_000,
+    pid,
+  ).catch((error: unknown) => {
+    throw new TransientError(`registry did not accept the global compatibility rule (${lastStatus})`, {
+      cause: error,
+    });
   });
-  if (!res.ok)
-    throw new TransientError(
-      `registry rejected the global compatibility rule: ${res.status} ${await res.text()}`,
-    );
   return { name: 'registry', address, state: 'running', pid, startMs: Date.now() - started, log: logFile };
 }
 
