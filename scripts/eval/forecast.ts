@@ -11,6 +11,7 @@ import { COMBINATION, forecast } from '../../src/core/forecasting/forecast.ts';
 import type { ForecastResult } from '../../src/core/forecasting/forecast.ts';
 import { forecasters } from '../../src/core/forecasting/forecasters.ts';
 import { fillMissing, seasonalNaiveScale } from '../../src/core/forecasting/series.ts';
+import { seededRandom } from '../../src/core/seededRandom.ts';
 
 interface EvalSeries {
   readonly name: string;
@@ -68,17 +69,7 @@ function readNab(file: string, minutes: number): number[] {
   return fillMissing(grid).values;
 }
 
-/** Deterministic PRNG (mulberry32) so the synthetic series are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 function poisson(lambda: number, rand: () => number): number {
   if (lambda > 50) {

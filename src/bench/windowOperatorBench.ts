@@ -5,21 +5,12 @@
 
 import type { MetricEventType, MetricInput } from '../core/metrics/metricInput.ts';
 import { WindowOperator } from '../core/metrics/windowOperator.ts';
+import { seededRandom } from '../core/seededRandom.ts';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const BATCH = Number(process.argv[3] ?? 1000);
 
-// Deterministic PRNG (mulberry32) so runs are comparable.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const TYPES: readonly MetricEventType[] = [
   'WORKFLOW_STARTED',

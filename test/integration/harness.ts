@@ -218,3 +218,40 @@ export async function readCommitted(
     await consumer.disconnect();
   }
 }
+
+/**
+ * Checks that a metrics table holds exactly the latest version of every window committed to the
+ * metrics topic: nothing missing, nothing extra, no stale version.
+ */
+export async function expectLatestWindowsLoaded(
+  config: PulseConfig,
+  metricsTopic: string,
+  query: <T>(sql: string) => Promise<T[]>,
+  expectEqual: (actual: unknown, expected: unknown, what: string) => void,
+): Promise<Map<string, number[]>> {
+  const { AvroRegistry } = await import('../../src/adapters/registry/schemaRegistry.ts');
+  const registry = new AvroRegistry(config.PULSE_SCHEMA_REGISTRY_URL);
+  const latest = new Map<string, number>();
+  const versions = new Map<string, number[]>();
+  for (const messages of (await readCommitted(config, metricsTopic)).values()) {
+    for (const m of messages) {
+      const w = (await registry.decode(m.value)) as {
+        key: string;
+        scope: string;
+        windowStart: number;
+        version: number;
+        inputPartition: number;
+      };
+      const id = `${w.scope}|${w.key}|${String(w.inputPartition)}|${String(w.windowStart)}`;
+      latest.set(id, Math.max(latest.get(id) ?? 0, w.version));
+      versions.set(id, [...(versions.get(id) ?? []), w.version]);
+    }
+  }
+  const rows = await query<{ id: string; version: number | string }>(
+    `SELECT concat(scope, '|', key, '|', toString(input_partition), '|', toString(toUnixTimestamp64Milli(window_start))) AS id, version
+     FROM ${config.CLICKHOUSE_DATABASE}.workflow_metrics_1m FINAL`,
+  );
+  expectEqual(rows.length, latest.size, 'rows vs committed windows');
+  for (const row of rows) expectEqual(Number(row.version), latest.get(row.id), row.id);
+  return versions;
+}

@@ -6,7 +6,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AvroRegistry } from '../../src/adapters/registry/schemaRegistry.ts';
 import { startPulseProcess, type PulseProcess } from '../../src/pipeline/pulseProcess.ts';
 import { createExecutionPublisher } from '../../src/sdk/executionPublisher.ts';
 import { EXECUTIONS_TOPIC, METRICS_TOPIC, topicName } from '../../src/topology/topics.ts';
@@ -16,7 +15,7 @@ import {
   freePort,
   isolatedEnv,
   projectRoot,
-  readCommitted,
+  expectLatestWindowsLoaded,
   testLog,
   waitFor,
   waitForGroupCaughtUp,
@@ -130,32 +129,17 @@ describe('outages', () => {
     expect(Number(archived?.n)).toBe(total);
     expect(Number(archived?.ids)).toBe(total);
 
-    // The metrics table holds exactly the latest version of every window the processor committed.
-    const registry = new AvroRegistry(config.PULSE_SCHEMA_REGISTRY_URL);
-    const latest = new Map<string, number>();
-    const seen = new Map<string, number[]>();
-    for (const messages of (await readCommitted(config, metricsTopic)).values()) {
-      for (const m of messages) {
-        const w = (await registry.decode(m.value)) as {
-          key: string;
-          scope: string;
-          windowStart: number;
-          version: number;
-          inputPartition: number;
-        };
-        const id = `${w.scope}|${w.key}|${w.inputPartition}|${w.windowStart}`;
-        latest.set(id, Math.max(latest.get(id) ?? 0, w.version));
-        seen.set(id, [...(seen.get(id) ?? []), w.version]);
-      }
-    }
-    // No duplicate emissions: each window's versions are 1, 2, 3, … once each.
-    for (const [id, versions] of seen) expect(versions, id).toEqual(versions.map((_, i) => i + 1));
-    const rows = await store.query<{ id: string; version: number | string }>(
-      `SELECT concat(scope, '|', key, '|', toString(input_partition), '|', toString(toUnixTimestamp64Milli(window_start))) AS id, version
-       FROM ${db}.workflow_metrics_1m FINAL`,
+    // The metrics table holds exactly the latest version of every window the processor committed,
+    // and no window was emitted twice: each one's versions are 1, 2, 3, … once each.
+    const seen = await expectLatestWindowsLoaded(
+      config,
+      metricsTopic,
+      (sql) => store.query(sql),
+      (actual, expected, what) => {
+        expect(actual, what).toEqual(expected);
+      },
     );
-    expect(rows.length).toBe(latest.size);
-    for (const row of rows) expect(Number(row.version), row.id).toBe(latest.get(row.id));
+    for (const [id, versions] of seen) expect(versions, id).toEqual(versions.map((_, i) => i + 1));
 
     // The faults really hit the stages, and they recovered by themselves.
     const archiveStage = running.stages.get('archive-loader');

@@ -3,7 +3,6 @@
 // window the processor committed, nothing lost to the swap, nothing doubled.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AvroRegistry } from '../../src/adapters/registry/schemaRegistry.ts';
 import { startPulseProcess, type PulseProcess } from '../../src/pipeline/pulseProcess.ts';
 import { createExecutionPublisher } from '../../src/sdk/executionPublisher.ts';
 import { EXECUTIONS_TOPIC, METRICS_TOPIC, topicName } from '../../src/topology/topics.ts';
@@ -12,7 +11,7 @@ import {
   configFrom,
   isolatedEnv,
   projectRoot,
-  readCommitted,
+  expectLatestWindowsLoaded,
   testLog,
   waitForGroupCaughtUp,
 } from './harness.ts';
@@ -75,27 +74,14 @@ describe('pulse replay', () => {
       topicName(config.PULSE_TOPIC_PREFIX, EXECUTIONS_TOPIC),
     );
     await waitForGroupCaughtUp(config, group('metrics-loader'), metricsTopic);
-    const registry = new AvroRegistry(config.PULSE_SCHEMA_REGISTRY_URL);
-    const latest = new Map<string, number>();
-    for (const messages of (await readCommitted(config, metricsTopic)).values()) {
-      for (const m of messages) {
-        const w = (await registry.decode(m.value)) as {
-          key: string;
-          scope: string;
-          windowStart: number;
-          version: number;
-          inputPartition: number;
-        };
-        const id = `${w.scope}|${w.key}|${w.inputPartition}|${w.windowStart}`;
-        latest.set(id, Math.max(latest.get(id) ?? 0, w.version));
-      }
-    }
-    const rows = await store.query<{ id: string; version: number | string }>(
-      `SELECT concat(scope, '|', key, '|', toString(input_partition), '|', toString(toUnixTimestamp64Milli(window_start))) AS id, version
-       FROM ${db}.workflow_metrics_1m FINAL`,
+    await expectLatestWindowsLoaded(
+      config,
+      metricsTopic,
+      (sql) => store.query(sql),
+      (actual, expected, what) => {
+        expect(actual, what).toEqual(expected);
+      },
     );
-    expect(rows.length).toBe(latest.size);
-    for (const row of rows) expect(Number(row.version), row.id).toBe(latest.get(row.id));
     const tables = await store.query<{ name: string }>(
       `SELECT name FROM system.tables WHERE database = '${db}' AND name LIKE '%rebuild%'`,
     );

@@ -31,8 +31,8 @@ export function registerDemoCommand(program: Command): void {
       const { stackUp, stackDown } = await import('../../stack/localStack.ts');
       const { startPulseProcess } = await import('../../pipeline/pulseProcess.ts');
       const { createExecutionPublisher } = await import('../../sdk/executionPublisher.ts');
-      const { simulateWorkflows, simulateExecution, seededRandom } =
-        await import('../../core/demo/executionSimulator.ts');
+      const { simulateWorkflows, simulateExecution } = await import('../../core/demo/executionSimulator.ts');
+      const { seededRandom } = await import('../../core/seededRandom.ts');
       const { EXECUTIONS_TOPIC, topicName } = await import('../../topology/topics.ts');
       const out = (line: string): void => void process.stdout.write(line + '\n');
 

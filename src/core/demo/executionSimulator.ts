@@ -3,6 +3,7 @@
 // tokens, timeouts, upstream 5xx, validation errors). Deterministic for a seed, so demos and
 // benchmarks are repeatable. Produces execution events as the runtime would emit them.
 import type { ExecutionEvent } from '../executionEvent.ts';
+import { seededRandom } from '../seededRandom.ts';
 
 interface FailureMode {
   readonly class: string;
@@ -334,18 +335,6 @@ export interface SimulatedWorkflow {
   readonly steps: readonly { stepId: string; service: ServiceProfile; action: string }[];
   /** relative frequency of runs */
   readonly weight: number;
-}
-
-/** mulberry32: small, fast, good enough for simulation, and seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {

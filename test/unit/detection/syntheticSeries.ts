@@ -1,20 +1,11 @@
 // Deterministic synthetic series for detector tests (seeded PRNG, no Math.random).
 import type { DetectorPoint } from '../../../src/core/detection/anomalyDetector.ts';
+import { seededRandom } from '../../../src/core/seededRandom.ts';
 
 export const T0 = Date.UTC(2024, 0, 1);
 export const MINUTE = 60_000;
 
-/** mulberry32: a tiny seeded uniform generator on [0, 1). */
-export function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const uniform = seededRandom;
 
 /** Standard normal draws (Box-Muller) from a seeded generator. */
 export function gaussian(seed: number): () => number {

@@ -1,15 +1,7 @@
 // Deterministic simulated series for the forecasting tests.
+import { seededRandom } from '../../../src/core/seededRandom.ts';
 
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 export function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

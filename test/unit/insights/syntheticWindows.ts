@@ -6,6 +6,7 @@ import { DDSketch } from '../../../src/core/metrics/ddSketch.ts';
 import { windowMetrics } from '../../../src/core/metrics/metricWindow.ts';
 import type { InsightWindow } from '../../../src/core/insights/insightEngine.ts';
 import type { Insight } from '../../../src/core/insights/insight.ts';
+import { seededRandom } from '../../../src/core/seededRandom.ts';
 
 /** Monday 2025-01-06 00:00 UTC. */
 export const T0 = Date.UTC(2025, 0, 6);
@@ -13,17 +14,7 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** mulberry32: a tiny seeded uniform generator on [0, 1). */
-export function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const uniform = seededRandom;
 
 export interface Random {
   readonly u: () => number;
