@@ -104,10 +104,17 @@ export function registerDemoCommand(program: Command): void {
                   topKIf(1)(error_class, event_type = 'STEP_FAILED')[1] AS top_error
            FROM ${db}.workflow_executions_v WHERE service IS NOT NULL GROUP BY service ORDER BY completed + failed DESC LIMIT 12`,
         );
+        const [windows] = await store.query<{ n: string; corrected: string; last: string | null }>(
+          `SELECT count() AS n, countIf(version > 1) AS corrected, toString(max(window_start)) AS last
+           FROM ${db}.workflow_metrics_1m_v`,
+        );
         const elapsed = ((Date.now() - started) / 1000).toFixed(0);
         if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
         out(
           `pulse demo — ${elapsed} s — published ${published} events — in ClickHouse: ${totals?.events ?? 0} events, ${totals?.runs ?? 0} runs, ${totals?.failed ?? 0} failed runs — Ctrl-C to stop`,
+        );
+        out(
+          `metrics: ${windows?.n ?? 0} closed 1-minute windows (${windows?.corrected ?? 0} corrected by late events), latest ${windows?.last ?? 'none yet'} — see pulse.workflow_metrics_1m_merged`,
         );
         const columns = ['service', 'completed', 'failed', 'retried', 'p95_ms', 'top_error'].map((name) => ({
           name,
