@@ -160,6 +160,8 @@ export class ClickHouseStore {
           insert_deduplication_token: options.dedupToken,
           insert_deduplicate: 1,
           date_time_input_format: 'best_effort',
+          // A column the table lacks is schema drift: fail loudly instead of dropping the field.
+          input_format_skip_unknown_fields: 0,
         }),
       });
     } catch (error) {
