@@ -58,9 +58,3 @@ export const topicCatalog: readonly TopicSpec[] = [
 export function topicName(prefix: string, base: string): string {
   return `${prefix}${base}`;
 }
-
-export function topicSpec(base: string): TopicSpec {
-  const spec = topicCatalog.find((t) => t.name === base);
-  if (spec === undefined) throw new Error(`unknown topic ${base}`);
-  return spec;
-}

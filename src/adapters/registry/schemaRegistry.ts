@@ -98,14 +98,10 @@ export class AvroRegistry {
    * (DLQ material) and TransientError when the registry cannot be reached (retry later).
    */
   async decode(buffer: Buffer | null): Promise<unknown> {
-    if (buffer === null || buffer.length < 5 || buffer[0] !== 0) {
-      throw new DecodeError(
-        'not-confluent-framed',
-        'value is not in the Confluent wire format (magic byte 0, schema id)',
-      );
-    }
-    const schemaId = buffer.readInt32BE(1);
-    if (!this.#types.has(schemaId)) await this.#loadType(schemaId);
+    const known = this.decodeKnown(buffer);
+    if (known !== undefined) return known;
+    // decodeKnown checked the framing, so the schema id is readable; fetch its schema once.
+    await this.#loadType((buffer as Buffer).readInt32BE(1));
     return this.decodeKnown(buffer);
   }
 
@@ -147,11 +143,6 @@ export class AvroRegistry {
         cause: error,
       });
     }
-  }
-
-  /** Encodes with a schema loaded once per id (synchronous after the first call). */
-  async encodeFast(schemaId: number, value: unknown): Promise<Buffer> {
-    return this.encodeKnown(schemaId, await this.typeOf(schemaId), value);
   }
 
   encodeKnown(schemaId: number, type: AvroType, value: unknown): Buffer {
