@@ -1,21 +1,8 @@
 // Metrics loader: workflow.metrics.v1 (read committed) → ClickHouse workflow_metrics_1m.
-import type { WindowMetrics } from '../src/core/metrics/metricWindow.ts';
+import { isWindowRecord } from '../src/core/metrics/metricWindow.ts';
 import { metricsRow, type MetricsRow } from '../src/core/metrics/metricsRow.ts';
 import type { LoaderDefinition } from '../src/pipeline/loaderDefinition.ts';
 import { METRICS_DLQ_TOPIC, METRICS_TOPIC } from '../src/topology/topics.ts';
-
-function isWindowMetrics(value: unknown): value is WindowMetrics & { inputPartition: number } {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.scope === 'string' &&
-    typeof v.key === 'string' &&
-    typeof v.windowStart === 'number' &&
-    typeof v.version === 'number' &&
-    typeof v.inputPartition === 'number' &&
-    typeof v.durationSketch === 'object'
-  );
-}
 
 export const metricsLoader: LoaderDefinition<MetricsRow> = {
   name: 'metrics-loader',
@@ -24,7 +11,7 @@ export const metricsLoader: LoaderDefinition<MetricsRow> = {
   table: 'workflow_metrics_1m',
   transform(decoded, source) {
     // The record was validated by its Avro schema; this guards against a foreign schema on the topic.
-    if (!isWindowMetrics(decoded)) {
+    if (!isWindowRecord(decoded)) {
       return {
         ok: false,
         errorClass: 'ValidationError',

@@ -11,9 +11,23 @@ import {
 import type { ProcessorDefinition } from '../src/pipeline/processorDefinition.ts';
 import { EXECUTIONS_TOPIC, METRICS_TOPIC } from '../src/topology/topics.ts';
 
+/** A window as emitted, with the partition's watermark on a tenant's last record of a batch. */
+export type EmittedWindow = WindowMetrics & { readonly closedBefore: number | null };
+
+/**
+ * closedBefore goes on each tenant's last record of an emission only: records of one tenant share an
+ * output partition and keep their order, so a consumer that sees it has seen all of the tenant's
+ * windows this partition closed up to the watermark, not just the first of them.
+ */
+function withWatermark(windows: readonly WindowMetrics[], watermark: number | null): EmittedWindow[] {
+  const last = new Map<string, number>();
+  windows.forEach((w, i) => last.set(w.tenantId, i));
+  return windows.map((w, i) => ({ ...w, closedBefore: last.get(w.tenantId) === i ? watermark : null }));
+}
+
 export function metricsProcessor(
   config: Partial<WindowOperatorConfig> = {},
-): ProcessorDefinition<WindowOperatorState, ExecutionEvent, WindowMetrics> {
+): ProcessorDefinition<WindowOperatorState, ExecutionEvent, EmittedWindow> {
   const operator = new WindowOperator(config);
   return {
     name: 'metrics-processor',
@@ -30,19 +44,25 @@ export function metricsProcessor(
       // One event at a time: emissions then depend on the input order only, never on how the
       // consumer happened to batch it, so a replay reproduces them record for record.
       const result = operator.apply(state, event, offset);
-      return { outputs: result.emitted, discarded: result.tooLateEvents.length };
+      return {
+        outputs: result.emitted.length === 0 ? [] : withWatermark(result.emitted, state.watermark),
+        discarded: result.tooLateEvents.length,
+      };
     },
     tick:
       operator.config.idleTimeoutMs === null
         ? null
-        : (state, nowMs) => ({ outputs: operator.advance(state, nowMs).emitted }),
+        : (state, nowMs) => ({
+            outputs: withWatermark(operator.advance(state, nowMs).emitted, state.watermark),
+          }),
     snapshot: (state) => operator.snapshot(state),
     restore: (json) => operator.restore(json),
-    // Workflow and step windows are whole on one input partition (the input is keyed by
+    // Keyed by tenant: the detection processor must see all of a tenant's workflows and services
+    // side by side to group their failures into incidents, and one tenant's records then keep their
+    // order. Workflow and step windows are whole on one input partition (the input is keyed by
     // workflowId); a service's events spread over partitions, so each partition emits a partial
     // service window, told apart by inputPartition and summed by the ClickHouse views.
-    outputKey: (w, inputPartition) =>
-      w.scope === 'service' ? `${w.scope}|${w.key}|${inputPartition}` : `${w.scope}|${w.key}`,
+    outputKey: (w) => w.tenantId,
     outputValue: (w, inputPartition) => ({ ...w, inputPartition }),
     watermark: (state) => state.watermark,
   };

@@ -4,6 +4,8 @@ import type { ExecutionEvent } from './executionEvent.ts';
 export interface SourcePosition {
   readonly partition: number;
   readonly offset: string;
+  /** The record's Kafka timestamp (epoch ms), when the loader knows it. */
+  readonly timestamp?: number;
 }
 
 export interface ExecutionRow {

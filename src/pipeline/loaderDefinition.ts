@@ -16,7 +16,7 @@ export interface LoaderDefinition<Row> {
 }
 
 export type DecodedEntry =
-  | { readonly offset: string; readonly decoded: unknown }
+  | { readonly offset: string; readonly timestamp?: number; readonly decoded: unknown }
   | {
       readonly offset: string;
       readonly decodeError: { errorClass: string; reason: string; message: string };
@@ -46,7 +46,11 @@ export function prepareChunk<Row>(
       rejected.push({ offset: entry.offset, stage: 'decode', ...entry.decodeError });
       continue;
     }
-    const result = definition.transform(entry.decoded, { partition, offset: entry.offset });
+    const source =
+      entry.timestamp === undefined
+        ? { partition, offset: entry.offset }
+        : { partition, offset: entry.offset, timestamp: entry.timestamp };
+    const result = definition.transform(entry.decoded, source);
     if (result.ok) rows.push(result.row);
     else
       rejected.push({

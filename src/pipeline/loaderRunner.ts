@@ -122,7 +122,7 @@ export async function startLoader<Row>(deps: {
       try {
         // Synchronous once the schema is known; the first record of a schema fetches it.
         const decoded = registry.decodeKnown(message.value) ?? (await registry.decode(message.value));
-        entries.push({ offset: message.offset, decoded });
+        entries.push({ offset: message.offset, timestamp: Number(message.timestamp), decoded });
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error; // registry unreachable: retry the chunk
         entries.push({

@@ -15,15 +15,24 @@ import type { Logger } from '../logger.ts';
 import { archiveLoader } from '../../pipelines/archiveLoader.ts';
 import { metricsLoader } from '../../pipelines/metricsLoader.ts';
 import { metricsProcessor } from '../../pipelines/metricsProcessor.ts';
+import { detectionProcessor } from '../../pipelines/detectionProcessor.ts';
+import { insightsLoader } from '../../pipelines/insightsLoader.ts';
 import { registerTopicSchemas } from '../topology/schemaSetup.ts';
 import { topicCatalog, topicName } from '../topology/topics.ts';
 import type { LoaderDefinition } from './loaderDefinition.ts';
+import type { ProcessorDefinition } from './processorDefinition.ts';
 import { startLoader } from './loaderRunner.ts';
 import { startProcessor } from './processorRunner.ts';
 import { replayTable, type ReplayResult } from './replay.ts';
 import { StageMetrics } from './stageMetrics.ts';
 
-export const STAGES = ['archive-loader', 'metrics-processor', 'metrics-loader'] as const;
+export const STAGES = [
+  'archive-loader',
+  'metrics-processor',
+  'metrics-loader',
+  'detection-processor',
+  'insights-loader',
+] as const;
 export type StageName = (typeof STAGES)[number];
 
 export function parseStages(list: string): StageName[] {
@@ -80,7 +89,10 @@ export async function startPulseProcess(
   );
 
   const needsClickHouse =
-    stages.has('archive-loader') || stages.has('metrics-loader') || options.api !== false;
+    stages.has('archive-loader') ||
+    stages.has('metrics-loader') ||
+    stages.has('insights-loader') ||
+    options.api !== false;
   const store = needsClickHouse ? await ClickHouseStore.open(config, projectRoot) : undefined;
   const reader = needsClickHouse
     ? await ClickHouseStore.open(config, projectRoot, { readOnly: true })
@@ -119,38 +131,50 @@ export async function startPulseProcess(
     });
   };
 
-  if (stages.has('archive-loader')) handles.set('archive-loader', await startLoaderStage(archiveLoader));
-  if (stages.has('metrics-loader')) handles.set('metrics-loader', await startLoaderStage(metricsLoader));
-  if (stages.has('metrics-processor')) {
-    const definition = metricsProcessor({
-      allowedLatenessMs: config.PULSE_METRICS_ALLOWED_LATENESS_MS,
-      idleTimeoutMs: config.PULSE_METRICS_IDLE_TIMEOUT_MS === 0 ? null : config.PULSE_METRICS_IDLE_TIMEOUT_MS,
-      correctionHorizonMs: config.PULSE_METRICS_CORRECTION_HORIZON_MS,
-    });
+  const startProcessorStage = async <State, In, Out>(
+    definition: ProcessorDefinition<State, In, Out>,
+  ): Promise<StageHandle> => {
     const outputTopic = topicName(prefix, definition.output);
     const outputSchemaId = schemaIds.get(`${outputTopic}-value`);
     if (outputSchemaId === undefined) throw new NonRetriableError(`no schema registered for ${outputTopic}`);
+    return startProcessor({
+      kafka,
+      registry,
+      state,
+      definition,
+      metrics: new StageMetrics(definition.name),
+      log,
+      options: {
+        groupId: group(definition.name),
+        inputTopic: topicName(prefix, definition.input),
+        outputTopic,
+        outputSchemaId,
+        sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
+        snapshotEveryBatches: 50,
+        snapshotEveryMs: config.PULSE_SNAPSHOT_EVERY_MS,
+        tickMs: definition.tick === null ? 0 : 1000,
+      },
+    });
+  };
+
+  if (stages.has('archive-loader')) handles.set('archive-loader', await startLoaderStage(archiveLoader));
+  if (stages.has('metrics-loader')) handles.set('metrics-loader', await startLoaderStage(metricsLoader));
+  if (stages.has('insights-loader')) handles.set('insights-loader', await startLoaderStage(insightsLoader));
+  if (stages.has('metrics-processor')) {
     handles.set(
       'metrics-processor',
-      await startProcessor({
-        kafka,
-        registry,
-        state,
-        definition,
-        metrics: new StageMetrics(definition.name),
-        log,
-        options: {
-          groupId: group(definition.name),
-          inputTopic: topicName(prefix, definition.input),
-          outputTopic,
-          outputSchemaId,
-          sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
-          snapshotEveryBatches: 50,
-          snapshotEveryMs: config.PULSE_SNAPSHOT_EVERY_MS,
-          tickMs: definition.tick === null ? 0 : 1000,
-        },
-      }),
+      await startProcessorStage(
+        metricsProcessor({
+          allowedLatenessMs: config.PULSE_METRICS_ALLOWED_LATENESS_MS,
+          idleTimeoutMs:
+            config.PULSE_METRICS_IDLE_TIMEOUT_MS === 0 ? null : config.PULSE_METRICS_IDLE_TIMEOUT_MS,
+          correctionHorizonMs: config.PULSE_METRICS_CORRECTION_HORIZON_MS,
+        }),
+      ),
     );
+  }
+  if (stages.has('detection-processor')) {
+    handles.set('detection-processor', await startProcessorStage(detectionProcessor()));
   }
 
   let apiUrl = '';

@@ -19,6 +19,8 @@ export const EXECUTIONS_TOPIC = 'workflow.executions.v1';
 export const EXECUTIONS_DLQ_TOPIC = 'workflow.executions.dlq.v1';
 export const METRICS_TOPIC = 'workflow.metrics.v1';
 export const METRICS_DLQ_TOPIC = 'workflow.metrics.dlq.v1';
+export const INSIGHTS_TOPIC = 'workflow.insights.v1';
+export const INSIGHTS_DLQ_TOPIC = 'workflow.insights.dlq.v1';
 
 export const topicCatalog: readonly TopicSpec[] = [
   {
@@ -43,7 +45,7 @@ export const topicCatalog: readonly TopicSpec[] = [
     retentionMs: 30 * DAY,
     cleanupPolicy: 'delete',
     valueSchema: 'workflow.metrics.v1.avsc',
-    description: 'Closed 1-minute windows (transactional; read committed); key = scope|key.',
+    description: 'Closed 1-minute windows (transactional; read committed); key = tenantId.',
   },
   {
     name: METRICS_DLQ_TOPIC,
@@ -52,6 +54,23 @@ export const topicCatalog: readonly TopicSpec[] = [
     cleanupPolicy: 'delete',
     valueSchema: null,
     description: 'Window records the metrics loader could not decode or validate.',
+  },
+  {
+    name: INSIGHTS_TOPIC,
+    partitions: 3,
+    retentionMs: 90 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.insights.v1.avsc',
+    description:
+      'Insight changes (opened, updated, resolved) from the detection processor (transactional; read committed); key = tenantId.',
+  },
+  {
+    name: INSIGHTS_DLQ_TOPIC,
+    partitions: 1,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Insight records the insights loader could not decode or validate.',
   },
 ];
 

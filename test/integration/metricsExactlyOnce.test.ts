@@ -24,7 +24,7 @@ const CHUNKS = 10;
 const children: ChildProcess[] = [];
 
 interface Outcome {
-  /** every committed record, per record key in offset order */
+  /** every committed record, per series in offset order */
   topic: Map<string, string[]>;
   rows: string[];
 }
@@ -111,8 +111,15 @@ async function outcome(env: Record<string, string>): Promise<Outcome> {
   const topic = new Map<string, string[]>();
   for (const messages of (await readCommitted(config, metricsTopic)).values()) {
     for (const m of messages) {
-      const key = m.key?.toString() ?? '';
-      topic.set(key, [...(topic.get(key) ?? []), JSON.stringify(await registry.decode(m.value))]);
+      // Records are keyed by tenant; the deterministic sequence is each series' (service
+      // windows: each input partition's partial series).
+      const decoded = (await registry.decode(m.value)) as {
+        scope: string;
+        key: string;
+        inputPartition: number;
+      };
+      const series = `${decoded.scope}|${decoded.key}${decoded.scope === 'service' ? `|${String(decoded.inputPartition)}` : ''}`;
+      topic.set(series, [...(topic.get(series) ?? []), JSON.stringify(decoded)]);
     }
   }
   const rows = await apiQuery<Record<string, unknown>>(

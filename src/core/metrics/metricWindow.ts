@@ -62,6 +62,29 @@ export interface WindowMetrics {
   readonly workflowVersions: Record<string, number>;
 }
 
+/**
+ * Guards records read back from workflow.metrics.v1: the Avro schema validated them, this catches a
+ * foreign schema on the topic.
+ */
+export function isWindowRecord(value: unknown): value is WindowMetrics & { inputPartition: number } {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.scope === 'string' &&
+    typeof v.key === 'string' &&
+    typeof v.tenantId === 'string' &&
+    typeof v.windowStart === 'number' &&
+    typeof v.windowEnd === 'number' &&
+    typeof v.version === 'number' &&
+    typeof v.inputPartition === 'number' &&
+    typeof v.executions === 'number' &&
+    typeof v.failures === 'number' &&
+    typeof v.durationSketch === 'object' &&
+    typeof v.errorClasses === 'object' &&
+    typeof v.workflowVersions === 'object'
+  );
+}
+
 /** What an event means for one scope (numeric constants keep the hot path branch-cheap). */
 export const OUTCOME_NONE = 0;
 export const OUTCOME_SUCCESS = 1;
