@@ -16,6 +16,7 @@ import { registerTopicsCommand } from './commands/topicsCommand.ts';
 import { registerQueryCommand } from './commands/queryCommand.ts';
 import { registerDemoCommand } from './commands/demoCommand.ts';
 import { registerReplayCommand } from './commands/replayCommand.ts';
+import { registerBacktestCommand } from './commands/backtestCommand.ts';
 
 // `pulse query … | head` closes stdout early; that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -41,6 +42,7 @@ registerTopicsCommand(program);
 registerQueryCommand(program);
 registerDemoCommand(program);
 registerReplayCommand(program);
+registerBacktestCommand(program);
 
 try {
   await program.parseAsync(process.argv);
