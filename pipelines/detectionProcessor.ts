@@ -4,13 +4,16 @@
 // cannot know on its own: when a minute is complete.
 //
 // A tenant's windows of one minute come from every metrics partition that ran its workflows, each
-// when that partition's watermark passes. A tenant's last record of each emission carries its
-// partition's watermark (closedBefore), so once every source partition seen recently for the tenant
-// has passed a minute, the minute is complete and the tenant's engine is advanced to it at once:
-// incidents and failure insights go out as soon as the last partition closes the window, not a
-// settle time later. A source silent for `sourceSilenceMs` of event time stops holding minutes back;
-// the engine's own settle time remains the fallback. Incidents never span tenants, so each tenant
-// has its own engine state and its own notion of completeness.
+// when that partition's watermark passes, and partitions progress independently: catching up, one
+// may deliver an hour of windows before another delivers the same minute. A tenant's last record
+// of each emission carries its partition's watermark (closedBefore), so a minute is complete once
+// every source partition seen for the tenant has passed it; the tenant's engine is then advanced to
+// it at once, so incidents and failure insights go out as soon as the last partition closes the
+// window. Without that, the engine would close minutes by its own clock (the newest window seen)
+// and miss what slower partitions deliver later. A source silent for `sourceSilenceMs` of event
+// time stops holding minutes back (its workflows stopped, or moved); the engine's settle time is
+// raised to the same bound so that it is only the fallback. Incidents never span tenants, so each
+// tenant has its own engine state and its own notion of completeness.
 
 import { z } from 'zod';
 import { ValidationError } from '../src/errors.ts';
@@ -36,11 +39,15 @@ interface TenantState {
   readonly sources: Map<number, [number, number]>;
   /** The engine has been advanced to this time (a minute boundary). */
   advancedTo: number | null;
+  /** Windows received for minutes not yet complete, applied in event-time order once they are. */
+  held: DetectionInput[];
 }
 
 export interface DetectionState {
   readonly tenants: Map<string, TenantState>;
 }
+
+const DEFAULT_SOURCE_SILENCE_MS = 60 * 60_000;
 
 export interface DetectionConfig {
   readonly engine: InsightEngineConfigInput;
@@ -56,6 +63,7 @@ const snapshotSchema = z.object({
       engine: z.unknown(),
       sources: z.array(z.tuple([z.number().int(), z.number(), z.number()])),
       advancedTo: z.number().nullable(),
+      held: z.array(z.unknown()),
     }),
   ),
 });
@@ -74,11 +82,24 @@ function parseWindow(decoded: unknown): { ok: true; value: DetectionInput } | { 
   return { ok: true, value: { ...w, closedBefore: w.closedBefore ?? null } };
 }
 
+const SCOPE_ORDER = { service: 0, step: 1, workflow: 2 } as const;
+
+/** A minute's windows as one batch: by minute, services before steps before workflows, by key. */
+function byEventTime(a: DetectionInput, b: DetectionInput): number {
+  return (
+    a.windowStart - b.windowStart ||
+    SCOPE_ORDER[a.scope] - SCOPE_ORDER[b.scope] ||
+    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) ||
+    a.inputPartition - b.inputPartition ||
+    a.version - b.version
+  );
+}
+
 export function detectionProcessor(
   config: Partial<DetectionConfig> = {},
 ): ProcessorDefinition<DetectionState, DetectionInput, Insight> {
-  const engine = new InsightEngine(config.engine ?? {});
-  const sourceSilenceMs = config.sourceSilenceMs ?? 5 * 60_000;
+  const sourceSilenceMs = config.sourceSilenceMs ?? DEFAULT_SOURCE_SILENCE_MS;
+  const engine = new InsightEngine({ settleMs: sourceSilenceMs, ...config.engine });
   const windowMs = engine.config.incidents.windowMs;
   return {
     name: 'detection-processor',
@@ -89,28 +110,38 @@ export function detectionProcessor(
     apply(state, window) {
       let tenant = state.tenants.get(window.tenantId);
       if (tenant === undefined) {
-        tenant = { engine: engine.initialState(), sources: new Map(), advancedTo: null };
+        tenant = { engine: engine.initialState(), sources: new Map(), advancedTo: null, held: [] };
         state.tenants.set(window.tenantId, tenant);
       }
-      const outputs = engine.apply(tenant.engine, window);
-      if (window.closedBefore === null) return { outputs };
+      // A producer without watermarks: the engine orders by its own clock and settle time.
+      if (window.closedBefore === null && tenant.sources.size === 0) {
+        return { outputs: engine.apply(tenant.engine, window) };
+      }
+      tenant.held.push(window);
+      if (window.closedBefore === null) return { outputs: [] };
       const previous = tenant.sources.get(window.inputPartition);
       tenant.sources.set(window.inputPartition, [
         Math.max(previous?.[0] ?? -Infinity, window.closedBefore),
         Math.max(previous?.[1] ?? -Infinity, window.windowStart),
       ]);
-      const clock = tenant.engine.clock ?? window.windowStart;
+      let newest = -Infinity;
+      for (const [, [, lastStart]] of tenant.sources) newest = Math.max(newest, lastStart);
       let complete = Infinity;
       for (const [partition, [closedBefore, lastStart]] of tenant.sources) {
-        if (lastStart < clock - sourceSilenceMs) tenant.sources.delete(partition);
+        if (lastStart < newest - sourceSilenceMs) tenant.sources.delete(partition);
         else complete = Math.min(complete, closedBefore);
       }
       // Whole minutes only: advancing costs a pass over the tenant's series.
       const minute = Math.floor(complete / windowMs) * windowMs;
-      if (Number.isFinite(minute) && (tenant.advancedTo === null || minute > tenant.advancedTo)) {
-        tenant.advancedTo = minute;
-        outputs.push(...engine.advance(tenant.engine, minute));
+      if (!Number.isFinite(minute) || (tenant.advancedTo !== null && minute <= tenant.advancedTo)) {
+        return { outputs: [] };
       }
+      const ready = tenant.held.filter((w) => w.windowEnd <= minute).sort(byEventTime);
+      tenant.held = tenant.held.filter((w) => w.windowEnd > minute);
+      const outputs: Insight[] = [];
+      for (const w of ready) outputs.push(...engine.apply(tenant.engine, w));
+      tenant.advancedTo = minute;
+      outputs.push(...engine.advance(tenant.engine, minute));
       return { outputs };
     },
     // Time is the windows' only: replays reproduce every output.
@@ -122,6 +153,7 @@ export function detectionProcessor(
         engine: engine.snapshot(t.engine),
         sources: [...t.sources].map(([p, [closedBefore, lastStart]]) => [p, closedBefore, lastStart]),
         advancedTo: t.advancedTo,
+        held: t.held,
       })),
     }),
     restore(json) {
@@ -138,6 +170,12 @@ export function detectionProcessor(
           engine: engine.restore(t.engine),
           sources: new Map(t.sources.map(([p, closedBefore, lastStart]) => [p, [closedBefore, lastStart]])),
           advancedTo: t.advancedTo,
+          held: t.held.map((json) => {
+            const held = parseWindow(json);
+            if (!held.ok)
+              throw new ValidationError('detection snapshot', [{ path: 'held', message: held.reason }]);
+            return held.value;
+          }),
         });
       }
       return { tenants };

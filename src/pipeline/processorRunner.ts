@@ -289,7 +289,9 @@ export async function startProcessor<State, In, Out>(deps: {
       }
       const last = batch.messages.at(-1);
       if (last === undefined) return;
-      const lastOffset = BigInt(last.offset);
+      // The fetch may end in transaction markers after its last record: move past them too.
+      const lastOffset =
+        BigInt(batch.lastOffset()) > BigInt(last.offset) ? BigInt(batch.lastOffset()) : BigInt(last.offset);
       const result = runInputs(definition, current.state, inputs, current.replayUntil);
       metrics.add('inputs_total', batch.messages.length);
       metrics.add('suppressed_outputs_total', result.suppressed);
@@ -379,6 +381,25 @@ export async function startProcessor<State, In, Out>(deps: {
     }
     metrics.add('rebalances_total', 1);
     log.info('partitions assigned', { partitions: [...assigned] });
+  });
+  // A read-committed input (another processor's output) ends in transaction markers, which take
+  // offsets but are never handed to eachBatch: a fetch of nothing but markers (or aborted records)
+  // right after what this partition processed is committed past, so the group's lag reads 0.
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+    const { partition, batchSize, lastOffset } = event.payload;
+    // kafkajs types it as a string, but it is null when the fetch held nothing at or past its offset.
+    const firstOffset = event.payload.firstOffset as string | null;
+    const run = runs.get(partition);
+    if (batchSize !== 0 || firstOffset === null || run === undefined) return;
+    void withLock(run, async () => {
+      const next = BigInt(lastOffset) + 1n;
+      const contiguous = run.nextOffset >= 0n && BigInt(firstOffset) <= run.nextOffset;
+      if (stopping || !contiguous || run.replayUntil !== null || next <= run.nextOffset) return;
+      await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: next.toString() }]);
+      run.nextOffset = next;
+    }).catch((error: unknown) => {
+      log.warn('committing past transaction markers failed', { partition, error: errorMessage(error) });
+    });
   });
   const ready = new Promise<void>((resolve) => {
     consumer.on(consumer.events.GROUP_JOIN, () => {

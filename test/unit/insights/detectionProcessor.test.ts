@@ -5,28 +5,13 @@ import {
   type DetectionInput,
 } from '../../../pipelines/detectionProcessor.ts';
 import type { Insight } from '../../../src/core/insights/insight.ts';
-import { STORM_FROM, run, slackStorm } from './scenarios.ts';
+import { STORM_FROM, asMetricsTopic, run, slackStorm } from './scenarios.ts';
 import { MINUTE } from './syntheticWindows.ts';
-import type { InsightWindow } from '../../../src/core/insights/insightEngine.ts';
 
-/**
- * The windows as the metrics topic carries them: each with the partition that computed it, and
- * each partition's last record of a minute with that partition's watermark (the minute's end).
- */
-function asTopic(windows: readonly InsightWindow[], withWatermarks = true): DetectionInput[] {
-  const partitionOf = (w: InsightWindow): number =>
-    w.inputPartition ?? Number(/wf-(\d+)/.exec(w.key)?.[1] ?? 0) % 3;
-  const last = new Map<string, number>();
-  windows.forEach((w, i) => last.set(`${w.windowStart}/${partitionOf(w)}`, i));
-  return windows.map((w, i) => ({
-    ...w,
-    inputPartition: partitionOf(w),
-    closedBefore: withWatermarks && last.get(`${w.windowStart}/${partitionOf(w)}`) === i ? w.windowEnd : null,
-  }));
-}
-
-function drive(inputs: readonly DetectionInput[]): { insight: Insight; at: DetectionInput }[] {
-  const definition = detectionProcessor();
+function drive(
+  inputs: readonly DetectionInput[],
+  definition = detectionProcessor(),
+): { insight: Insight; at: DetectionInput }[] {
   const state = definition.initialState();
   return inputs.flatMap((input, i) =>
     definition.apply(state, input, String(i)).outputs.map((insight) => ({ insight, at: input })),
@@ -37,8 +22,11 @@ describe('detection processor', () => {
   const storm = slackStorm(20, 20);
 
   it('publishes the storm incident in the minute the last partition closes, not a settle time later', () => {
-    const timely = drive(asTopic(storm));
-    const settled = drive(asTopic(storm, false));
+    const timely = drive(asMetricsTopic(storm));
+    const settled = drive(
+      asMetricsTopic(storm, false),
+      detectionProcessor({ engine: { settleMs: 120_000 } }),
+    );
     const opened = (xs: typeof timely) =>
       xs.find((x) => x.insight.kind === 'incident' && x.insight.change === 'opened');
     const early = opened(timely);
@@ -58,13 +46,14 @@ describe('detection processor', () => {
     expect(timely.filter((x) => x.insight.kind === 'failure_rate')).toEqual([]);
   });
 
-  it('without watermarks behaves exactly like the engine alone', () => {
+  it('without watermarks behaves exactly like the engine alone, with its settle time', () => {
     const engineOnly = run(storm).insights;
-    expect(drive(asTopic(storm, false)).map((x) => x.insight)).toEqual(engineOnly);
+    const definition = detectionProcessor({ engine: { settleMs: 120_000 } });
+    expect(drive(asMetricsTopic(storm, false), definition).map((x) => x.insight)).toEqual(engineOnly);
   });
 
   it('continues from a JSON snapshot with exactly the outputs of an uninterrupted run', () => {
-    const inputs = asTopic(storm);
+    const inputs = asMetricsTopic(storm);
     const definition = detectionProcessor();
     const whole = drive(inputs).map((x) => x.insight);
     let state = definition.initialState();
@@ -80,7 +69,7 @@ describe('detection processor', () => {
   it('rejects records that are not windows and windows that cannot be', () => {
     const definition = detectionProcessor();
     expect(definition.parse({ hello: 'world' })).toEqual({ ok: false, reason: 'not-a-window' });
-    const [w] = asTopic(storm);
+    const [w] = asMetricsTopic(storm);
     expect(definition.parse({ ...w, failures: (w?.executions ?? 0) + 1 })).toEqual({
       ok: false,
       reason: 'malformed-window',
@@ -89,7 +78,7 @@ describe('detection processor', () => {
   });
 
   it('keys insights by tenant and fills the optional fields of the Avro record', () => {
-    const [first] = drive(asTopic(storm));
+    const [first] = drive(asMetricsTopic(storm));
     expect(first).toBeDefined();
     if (first === undefined) return;
     const definition = detectionProcessor();

@@ -67,6 +67,88 @@ export function failureSpike(from = T0 + 3 * HOUR, minutes = 12, seed = 3): Insi
   return simulate([profile], T0, from + (minutes + 30) * MINUTE, seed, { steps: false });
 }
 
+export const DEPLOY = T0 + 3 * HOUR;
+
+/** `orders` runs 20 times a minute; version 2, published at DEPLOY, makes its enrich step 5.5x slower. */
+export function orders(regress: boolean): WorkflowProfile {
+  return {
+    tenantId: 't1',
+    workflowId: 'orders',
+    partition: 0,
+    steps: [
+      { stepId: 'load', service: 'postgres', medianMs: 120 },
+      { stepId: 'enrich', service: 'openai', medianMs: 250 },
+    ],
+    at: (t) => ({
+      runsPerMinute: 20,
+      failureRate: 0.01,
+      failingStep: 1,
+      errorClass: 'timeout',
+      version: t >= DEPLOY ? 2 : 1,
+      costPerRunMicros: 2000,
+      slowStep: regress && t >= DEPLOY ? { index: 1, factor: 5.5 } : undefined,
+    }),
+  };
+}
+
+/** An hour of `orders` after a regressing version 2 (with three hours of history before). */
+export function versionRegression(): InsightWindow[] {
+  return simulate([orders(true)], T0, DEPLOY + 60 * MINUTE, 11);
+}
+
+export const NIGHTLY_DAYS = 16;
+export const SURPRISE_DAY = NIGHTLY_DAYS - 1;
+
+/**
+ * `nightly-sync` runs 5 times a minute, and 60 times a minute during its 02:00-03:00 UTC batch,
+ * every day. On the last day a second, unscheduled peak runs at 14:00.
+ */
+const nightly: WorkflowProfile = {
+  tenantId: 't1',
+  workflowId: 'nightly-sync',
+  partition: 0,
+  steps: [{ stepId: 'export', service: 'salesforce', medianMs: 400 }],
+  at: (t) => {
+    const hour = (t % DAY) / HOUR;
+    const day = Math.floor((t - T0) / DAY);
+    const batch = hour >= 2 && hour < 3;
+    const unscheduled = day === SURPRISE_DAY && hour >= 14 && hour < 15;
+    return {
+      runsPerMinute: batch || unscheduled ? 60 : 5,
+      failureRate: 0.01,
+      failingStep: 0,
+      errorClass: 'timeout',
+      version: 1,
+      costPerRunMicros: 1000,
+    };
+  },
+};
+
+/** 16 days of `nightly-sync` workflow windows (about 23k). */
+export function nightlyPeak(): InsightWindow[] {
+  return simulate([nightly], T0, T0 + NIGHTLY_DAYS * DAY, 5, { steps: false });
+}
+
+/**
+ * The windows as workflow.metrics.v1 carries them: each with the partition that computed it (the
+ * storm's workflows wf-NN sit on partition NN % 3, others on 0), and each partition's last record of
+ * a minute with that partition's watermark (the minute's end); without watermarks if told so.
+ */
+export function asMetricsTopic(
+  windows: readonly InsightWindow[],
+  withWatermarks = true,
+): (InsightWindow & { inputPartition: number; closedBefore: number | null })[] {
+  const partitionOf = (w: InsightWindow): number =>
+    w.inputPartition ?? Number(/\/wf-(\d+)/.exec(w.key)?.[1] ?? 0) % 3;
+  const last = new Map<string, number>();
+  windows.forEach((w, i) => last.set(`${w.windowStart}/${partitionOf(w)}`, i));
+  return windows.map((w, i) => ({
+    ...w,
+    inputPartition: partitionOf(w),
+    closedBefore: withWatermarks && last.get(`${w.windowStart}/${partitionOf(w)}`) === i ? w.windowEnd : null,
+  }));
+}
+
 export function run(
   windows: readonly InsightWindow[],
   config: InsightEngineConfigInput = {},

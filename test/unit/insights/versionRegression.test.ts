@@ -1,35 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { run } from './scenarios.ts';
-import { HOUR, MINUTE, T0, opened, simulate } from './syntheticWindows.ts';
+import { DEPLOY, orders, run, versionRegression } from './scenarios.ts';
+import { MINUTE, T0, opened, simulate } from './syntheticWindows.ts';
 import type { WorkflowProfile } from './syntheticWindows.ts';
-
-const DEPLOY = T0 + 3 * HOUR;
-
-/** `orders` runs 20 times a minute; version 2, published at DEPLOY, makes its enrich step 5.5x slower. */
-function orders(regress: boolean): WorkflowProfile {
-  return {
-    tenantId: 't1',
-    workflowId: 'orders',
-    partition: 0,
-    steps: [
-      { stepId: 'load', service: 'postgres', medianMs: 120 },
-      { stepId: 'enrich', service: 'openai', medianMs: 250 },
-    ],
-    at: (t) => ({
-      runsPerMinute: 20,
-      failureRate: 0.01,
-      failingStep: 1,
-      errorClass: 'timeout',
-      version: t >= DEPLOY ? 2 : 1,
-      costPerRunMicros: 2000,
-      slowStep: regress && t >= DEPLOY ? { index: 1, factor: 5.5 } : undefined,
-    }),
-  };
-}
 
 describe('version regression attribution', () => {
   it('names the version published right before a p95 regression', () => {
-    const { insights } = run(simulate([orders(true)], T0, DEPLOY + 60 * MINUTE, 11));
+    const { insights } = run(versionRegression());
     // One latency insight: the step-level one (enrich) is linked to the workflow's, not repeated.
     const latency = opened(insights, 'latency_p95');
     expect(latency).toHaveLength(1);
