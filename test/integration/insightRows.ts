@@ -1,23 +1,26 @@
 // Reading performance_insights back in the insight tests.
+import type { InsightRow as LoadedInsightRow } from '../../pipelines/insightsLoader.ts';
 import type { PulseProcess } from '../../src/pipeline/pulseProcess.ts';
 
-export interface InsightRow {
-  insight_id: string;
-  tenant_id: string;
-  workflow_id: string | null;
-  insight_type: string;
-  change: string;
-  state: string;
-  service: string | null;
-  series_key: string;
-  severity: string;
-  description: string;
-  related_workflows: string[];
-  contributors: { dimension: string; value: string; share: number }[];
-  opened_at: string;
-  resolved_at: string | null;
-  source_offset: string;
-}
+/** The columns the tests read, as the loader wrote them (times as ClickHouse prints them). */
+export type InsightRow = Pick<
+  LoadedInsightRow,
+  | 'insight_id'
+  | 'tenant_id'
+  | 'workflow_id'
+  | 'insight_type'
+  | 'change'
+  | 'state'
+  | 'service'
+  | 'series_key'
+  | 'severity'
+  | 'description'
+  | 'related_workflows'
+  | 'contributors'
+  | 'opened_at'
+  | 'resolved_at'
+  | 'source_offset'
+>;
 
 export const ms = (clickhouseTime: string): number => Date.parse(`${clickhouseTime.replace(' ', 'T')}Z`);
 
