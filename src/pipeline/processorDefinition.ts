@@ -17,7 +17,22 @@ export interface ProcessorDefinition<State, In, Out> {
   /** base topic names; the runner applies the configured prefix */
   readonly input: string;
   readonly output: string;
+  /** Further output topics, when `route` sends some outputs elsewhere than `output`. */
+  readonly extraOutputs?: readonly string[];
+  /** The base topic an output goes to; `output` when absent. */
+  route?(output: Out): string;
+  /**
+   * Where inputs that fail to decode or parse go (with their reason), in the same transaction as
+   * the outputs; without it they are counted and skipped.
+   */
+  readonly deadLetters?: string;
   parse(decoded: unknown): ParseResult<In>;
+  /**
+   * Looks up what `apply` needs from outside (e.g. live reliability from ClickHouse) before the
+   * input is applied. Async and not replay-stable: only for inputs whose outputs do not feed the
+   * state in ways a replay must reproduce exactly.
+   */
+  enrich?(input: In): Promise<In>;
   initialState(): State;
   apply(state: State, input: In, offset: string): StepResult<Out>;
   /** wall-clock progress (idle partitions); null when the stage has none */

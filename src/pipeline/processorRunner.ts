@@ -11,19 +11,23 @@
 // - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
 //   in-memory state never runs ahead of what Kafka committed.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
 import type { RedisState } from '../adapters/redis/redisState.ts';
 import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { deadLetterMessage } from './deadLetters.ts';
 import { runInputs, type ProcessorDefinition } from './processorDefinition.ts';
 import type { StageMetrics } from './stageMetrics.ts';
 
 export interface ProcessorOptions {
   readonly groupId: string;
   readonly inputTopic: string;
-  readonly outputTopic: string;
-  readonly outputSchemaId: number;
+  /** base topic name → the full topic name and its registered value schema */
+  readonly outputs: ReadonlyMap<string, { readonly topic: string; readonly schemaId: number }>;
+  /** full name of the dead-letter topic, when the definition has one */
+  readonly deadLetterTopic?: string;
   readonly sessionTimeoutMs: number;
   /** snapshot after this many committed batches, or this long, whichever first */
   readonly snapshotEveryBatches: number;
@@ -76,7 +80,15 @@ export async function startProcessor<State, In, Out>(deps: {
 }): Promise<ProcessorHandle> {
   const { kafka, registry, definition, options, metrics } = deps;
   const log = deps.log.child({ module: 'processor', stage: definition.name });
-  const outputType = await registry.typeOf(options.outputSchemaId);
+  const outputTypes = new Map<
+    string,
+    { topic: string; schemaId: number; type: Awaited<ReturnType<AvroRegistry['typeOf']>> }
+  >();
+  for (const base of [definition.output, ...(definition.extraOutputs ?? [])]) {
+    const target = options.outputs.get(base);
+    if (target === undefined) throw new Error(`no output topic configured for ${base}`);
+    outputTypes.set(base, { ...target, type: await registry.typeOf(target.schemaId) });
+  }
   const admin: Admin = kafka.admin();
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
@@ -167,18 +179,39 @@ export async function startProcessor<State, In, Out>(deps: {
     return from;
   }
 
-  async function decode(message: KafkaMessage): Promise<In | undefined> {
+  type Decoded =
+    | { readonly value: In }
+    | {
+        readonly rejected: {
+          stage: 'decode' | 'validate';
+          errorClass: string;
+          reason: string;
+          message: string;
+        };
+      };
+
+  async function decode(message: KafkaMessage): Promise<Decoded> {
     try {
       const decoded = registry.decodeKnown(message.value) ?? (await registry.decode(message.value));
       const parsed = definition.parse(decoded);
-      if (parsed.ok) return parsed.value;
+      if (parsed.ok) return { value: parsed.value };
       metrics.add('invalid_inputs_total', 1, { reason: 'validation' });
+      return {
+        rejected: {
+          stage: 'validate',
+          errorClass: 'ValidationError',
+          reason: parsed.reason,
+          message: parsed.reason,
+        },
+      };
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
-      // The archive loader dead-letters bad input; this stage counts and skips it.
+      // Without a dead-letter topic this stage counts and skips it (its source's loader keeps it).
       metrics.add('invalid_inputs_total', 1, { reason: error.reason });
+      return {
+        rejected: { stage: 'decode', errorClass: error.name, reason: error.reason, message: error.message },
+      };
     }
-    return undefined;
   }
 
   async function commit(
@@ -186,22 +219,28 @@ export async function startProcessor<State, In, Out>(deps: {
     run: PartitionRun<State>,
     outputs: readonly Out[],
     nextOffset: bigint | null,
+    deadLetters: readonly Message[] = [],
   ): Promise<void> {
     const transaction = await run.producer.transaction();
     try {
-      if (outputs.length > 0) {
-        await sendInChunks(
-          (record) => transaction.send(record),
-          options.outputTopic,
-          outputs.map((o) => ({
-            key: definition.outputKey(o, partition),
-            value: registry.encodeKnown(
-              options.outputSchemaId,
-              outputType,
-              definition.outputValue(o, partition),
-            ),
-          })),
-        );
+      const byTopic = new Map<string, Message[]>();
+      for (const o of outputs) {
+        const target = outputTypes.get(definition.route?.(o) ?? definition.output);
+        if (target === undefined)
+          throw new Error(`${definition.name} routed an output to an undeclared topic`);
+        const list = byTopic.get(target.topic) ?? [];
+        list.push({
+          key: definition.outputKey(o, partition),
+          value: registry.encodeKnown(target.schemaId, target.type, definition.outputValue(o, partition)),
+        });
+        byTopic.set(target.topic, list);
+      }
+      for (const [topic, messages] of byTopic) {
+        await sendInChunks((record) => transaction.send(record), topic, messages);
+      }
+      if (deadLetters.length > 0 && options.deadLetterTopic !== undefined) {
+        await sendInChunks((record) => transaction.send(record), options.deadLetterTopic, deadLetters);
+        metrics.add('dlq_records_total', deadLetters.length);
       }
       if (nextOffset !== null) {
         for (let attempt = 0; ; attempt++) {
@@ -282,10 +321,30 @@ export async function startProcessor<State, In, Out>(deps: {
     const current = run;
     await withLock(current, async () => {
       const inputs: { offset: string; value: In }[] = [];
+      const deadLetters: Message[] = [];
       for (const message of batch.messages) {
         if (BigInt(message.offset) < current.nextOffset) continue;
-        const value = await decode(message);
-        if (value !== undefined) inputs.push({ offset: message.offset, value });
+        const result = await decode(message);
+        if ('value' in result) {
+          const value =
+            definition.enrich === undefined ? result.value : await definition.enrich(result.value);
+          inputs.push({ offset: message.offset, value });
+        } else if (options.deadLetterTopic !== undefined) {
+          const replayed = current.replayUntil !== null && BigInt(message.offset) < current.replayUntil;
+          if (!replayed) {
+            deadLetters.push(
+              deadLetterMessage({
+                key: message.key,
+                value: message.value,
+                sourceTopic: options.inputTopic,
+                sourcePartition: partition,
+                sourceOffset: message.offset,
+                sourceTimestamp: message.timestamp,
+                ...result.rejected,
+              }),
+            );
+          }
+        }
       }
       const last = batch.messages.at(-1);
       if (last === undefined) return;
@@ -298,7 +357,7 @@ export async function startProcessor<State, In, Out>(deps: {
       metrics.add('too_late_inputs_total', result.discarded);
       const inReplay = current.replayUntil !== null && lastOffset < current.replayUntil;
       try {
-        if (!inReplay) await commit(partition, current, result.outputs, lastOffset + 1n);
+        if (!inReplay) await commit(partition, current, result.outputs, lastOffset + 1n, deadLetters);
       } catch (error) {
         // The state ran ahead of what Kafka committed: rebuild it before going on.
         current.nextOffset = -1n;
