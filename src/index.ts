@@ -6,6 +6,20 @@ export {
   type PublishResult,
 } from './sdk/executionPublisher.ts';
 export {
+  createCommandClient,
+  newCommandId,
+  CommandTimeoutError,
+  type CommandClient,
+  type CommandClientConfig,
+} from './sdk/commandClient.ts';
+export {
+  COMMAND_TYPES,
+  type Command,
+  type CommandResult,
+  type CommandStatus,
+  type CommandType,
+} from './core/commands/command.ts';
+export {
   executionEventSchema,
   executionEventTypes,
   validateExecutionEvent,

@@ -14,7 +14,13 @@ export const queryRequestSchema = z.object({
 });
 
 export const replayRequestSchema = z.object({
-  table: z.enum(['workflow_metrics_1m', 'workflow_executions']),
+  table: z.enum([
+    'workflow_metrics_1m',
+    'workflow_executions',
+    'performance_insights',
+    'workflow_definition_events',
+    'command_results',
+  ]),
   from: z.iso.datetime({ offset: true }).optional(),
 });
 

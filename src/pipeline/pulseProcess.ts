@@ -17,6 +17,10 @@ import { metricsLoader } from '../../pipelines/metricsLoader.ts';
 import { metricsProcessor } from '../../pipelines/metricsProcessor.ts';
 import { detectionProcessor } from '../../pipelines/detectionProcessor.ts';
 import { insightsLoader } from '../../pipelines/insightsLoader.ts';
+import { commandProcessor } from '../../pipelines/commandProcessor.ts';
+import { commandResultsLoader } from '../../pipelines/commandResultsLoader.ts';
+import { definitionsLoader } from '../../pipelines/definitionsLoader.ts';
+import { serviceReliability } from '../adapters/clickhouse/serviceReliabilityQuery.ts';
 import { registerTopicSchemas } from '../topology/schemaSetup.ts';
 import { topicCatalog, topicName } from '../topology/topics.ts';
 import type { LoaderDefinition } from './loaderDefinition.ts';
@@ -32,6 +36,9 @@ export const STAGES = [
   'metrics-loader',
   'detection-processor',
   'insights-loader',
+  'command-processor',
+  'definitions-loader',
+  'command-results-loader',
 ] as const;
 export type StageName = (typeof STAGES)[number];
 
@@ -92,6 +99,10 @@ export async function startPulseProcess(
     stages.has('archive-loader') ||
     stages.has('metrics-loader') ||
     stages.has('insights-loader') ||
+    stages.has('definitions-loader') ||
+    stages.has('command-results-loader') ||
+    // generation reads live service reliability
+    stages.has('command-processor') ||
     options.api !== false;
   const store = needsClickHouse ? await ClickHouseStore.open(config, projectRoot) : undefined;
   const reader = needsClickHouse
@@ -134,9 +145,13 @@ export async function startPulseProcess(
   const startProcessorStage = async <State, In, Out>(
     definition: ProcessorDefinition<State, In, Out>,
   ): Promise<StageHandle> => {
-    const outputTopic = topicName(prefix, definition.output);
-    const outputSchemaId = schemaIds.get(`${outputTopic}-value`);
-    if (outputSchemaId === undefined) throw new NonRetriableError(`no schema registered for ${outputTopic}`);
+    const outputs = new Map<string, { topic: string; schemaId: number }>();
+    for (const base of [definition.output, ...(definition.extraOutputs ?? [])]) {
+      const topic = topicName(prefix, base);
+      const schemaId = schemaIds.get(`${topic}-value`);
+      if (schemaId === undefined) throw new NonRetriableError(`no schema registered for ${topic}`);
+      outputs.set(base, { topic, schemaId });
+    }
     return startProcessor({
       kafka,
       registry,
@@ -147,8 +162,10 @@ export async function startPulseProcess(
       options: {
         groupId: group(definition.name),
         inputTopic: topicName(prefix, definition.input),
-        outputTopic,
-        outputSchemaId,
+        outputs,
+        ...(definition.deadLetters === undefined
+          ? {}
+          : { deadLetterTopic: topicName(prefix, definition.deadLetters) }),
         sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
         snapshotEveryBatches: 50,
         snapshotEveryMs: config.PULSE_SNAPSHOT_EVERY_MS,
@@ -176,6 +193,17 @@ export async function startPulseProcess(
   if (stages.has('detection-processor')) {
     handles.set('detection-processor', await startProcessorStage(detectionProcessor()));
   }
+  if (stages.has('definitions-loader'))
+    handles.set('definitions-loader', await startLoaderStage(definitionsLoader));
+  if (stages.has('command-results-loader'))
+    handles.set('command-results-loader', await startLoaderStage(commandResultsLoader));
+  if (stages.has('command-processor')) {
+    if (reader === undefined) throw new NonRetriableError('the command processor needs ClickHouse');
+    const definition = commandProcessor({
+      reliabilityOf: (tenantId, now) => serviceReliability(reader, config.CLICKHOUSE_DATABASE, tenantId, now),
+    });
+    handles.set('command-processor', await startProcessorStage(definition));
+  }
 
   let apiUrl = '';
   const api =
@@ -196,9 +224,14 @@ export async function startPulseProcess(
             store === undefined
               ? undefined
               : (request): Promise<ReplayResult> => {
-                  const metrics = request.table === 'workflow_metrics_1m';
-                  // The two loaders have different row types; replay treats rows opaquely.
-                  const definition: LoaderDefinition<unknown> = metrics ? metricsLoader : archiveLoader;
+                  // Loaders have different row types; replay treats rows opaquely.
+                  const [definition, timeColumn]: [LoaderDefinition<unknown>, string] = {
+                    workflow_metrics_1m: [metricsLoader, 'window_start'],
+                    workflow_executions: [archiveLoader, 'occurred_at'],
+                    performance_insights: [insightsLoader, 'opened_at'],
+                    workflow_definition_events: [definitionsLoader, 'occurred_at'],
+                    command_results: [commandResultsLoader, 'issued_at'],
+                  }[request.table] as [LoaderDefinition<unknown>, string];
                   return replayTable({
                     kafka,
                     registry,
@@ -210,8 +243,8 @@ export async function startPulseProcess(
                       deadLetterTopic: topicName(prefix, definition.deadLetters),
                       groupPrefix: config.PULSE_CONSUMER_GROUP_PREFIX,
                       ...(request.from !== undefined ? { fromTimestamp: Date.parse(request.from) } : {}),
-                      timeColumn: metrics ? 'window_start' : 'occurred_at',
-                      loadTimeColumn: metrics ? 'loaded_at' : 'ingested_at',
+                      timeColumn,
+                      loadTimeColumn: definition === archiveLoader ? 'ingested_at' : 'loaded_at',
                       sessionTimeoutMs: config.PULSE_CONSUMER_SESSION_TIMEOUT_MS,
                     },
                   });

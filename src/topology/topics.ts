@@ -21,6 +21,12 @@ export const METRICS_TOPIC = 'workflow.metrics.v1';
 export const METRICS_DLQ_TOPIC = 'workflow.metrics.dlq.v1';
 export const INSIGHTS_TOPIC = 'workflow.insights.v1';
 export const INSIGHTS_DLQ_TOPIC = 'workflow.insights.dlq.v1';
+export const COMMANDS_TOPIC = 'workflow.commands.v1';
+export const COMMANDS_DLQ_TOPIC = 'workflow.commands.dlq.v1';
+export const COMMAND_RESULTS_TOPIC = 'workflow.command-results.v1';
+export const COMMAND_RESULTS_DLQ_TOPIC = 'workflow.command-results.dlq.v1';
+export const DEFINITIONS_TOPIC = 'workflow.definitions.v1';
+export const DEFINITIONS_DLQ_TOPIC = 'workflow.definitions.dlq.v1';
 
 export const topicCatalog: readonly TopicSpec[] = [
   {
@@ -71,6 +77,58 @@ export const topicCatalog: readonly TopicSpec[] = [
     cleanupPolicy: 'delete',
     valueSchema: null,
     description: 'Insight records the insights loader could not decode or validate.',
+  },
+  {
+    name: COMMANDS_TOPIC,
+    partitions: 6,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.commands.v1.avsc',
+    description:
+      'Commands to the engines (generate, troubleshoot, predict, versions, feedback); key = tenantId.',
+  },
+  {
+    name: COMMANDS_DLQ_TOPIC,
+    partitions: 1,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Commands that could not be decoded or validated: original bytes, reason in headers.',
+  },
+  {
+    name: COMMAND_RESULTS_TOPIC,
+    partitions: 6,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.command-results.v1.avsc',
+    description:
+      'One result per command, correlated by commandId (transactional; read committed); key = tenantId.',
+  },
+  {
+    name: COMMAND_RESULTS_DLQ_TOPIC,
+    partitions: 1,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Results the results loader could not decode or validate.',
+  },
+  {
+    name: DEFINITIONS_TOPIC,
+    partitions: 6,
+    // The definitions' source of truth: kept for as long as the workflows are.
+    retentionMs: -1,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.definitions.v1.avsc',
+    description:
+      'Workflow definition events (created, version published with diff, rolled back, feedback); key = tenantId.',
+  },
+  {
+    name: DEFINITIONS_DLQ_TOPIC,
+    partitions: 1,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Definition events the definitions loader could not decode or validate.',
   },
 ];
 

@@ -8,7 +8,11 @@ export function registerReplayCommand(program: Command): void {
     .description(
       'Rebuild a ClickHouse table from its topic into a fresh table, then swap it in, while the live stages keep running',
     )
-    .option('--table <name>', 'workflow_metrics_1m or workflow_executions', 'workflow_metrics_1m')
+    .option(
+      '--table <name>',
+      'workflow_metrics_1m, workflow_executions, performance_insights, workflow_definition_events or command_results',
+      'workflow_metrics_1m',
+    )
     .option(
       '--from <iso-time>',
       'replay from this time (older rows are kept); default: the beginning of the topic',

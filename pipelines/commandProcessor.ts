@@ -1,0 +1,393 @@
+// Command processor: workflow.commands.v1 (keyed by tenant) → workflow.definitions.v1 (the
+// event-sourced definitions) and workflow.command-results.v1 (one result per command, correlated
+// by commandId). It handles generate and the definition commands (publish_version, roll_back,
+// record_feedback); troubleshoot and predict commands are for their own processors and are left
+// alone here. Malformed commands go to workflow.commands.dlq.v1 with the reason.
+//
+// State per input partition: the definitions projection of its tenants (what `decide` checks a
+// command against) and the results of recent commands. A command whose id was seen gets its first
+// result again and changes nothing: delivered twice, executed once. Generation reads live service
+// reliability from ClickHouse through `enrich`; a replay after a crash regenerates with what
+// ClickHouse says then, which only matters for outputs that were suppressed anyway.
+import { z } from 'zod';
+import { ValidationError } from '../src/errors.ts';
+import { parseCommand, type Command, type CommandResult } from '../src/core/commands/command.ts';
+import { generateWorkflow, type UserHistory } from '../src/core/generation/generateWorkflow.ts';
+import type { ServiceReliability } from '../src/core/generation/serviceReliability.ts';
+import {
+  decide,
+  emptyProjection,
+  replay,
+  type DefinitionProjection,
+  type FeedbackRow,
+  type WorkflowCommand,
+  type WorkflowDefinitionEvent,
+  type WorkflowRow,
+  type WorkflowVersionRow,
+} from '../src/core/generation/workflowDefinitionEvents.ts';
+import { fnv1a64 } from '../src/core/insights/insight.ts';
+import type { ProcessorDefinition } from '../src/pipeline/processorDefinition.ts';
+import {
+  COMMAND_RESULTS_TOPIC,
+  COMMANDS_DLQ_TOPIC,
+  COMMANDS_TOPIC,
+  DEFINITIONS_TOPIC,
+} from '../src/topology/topics.ts';
+
+/** A command as applied: generation carries the reliability `enrich` looked up. */
+export type CommandInput = Command & { readonly reliability?: ReadonlyMap<string, ServiceReliability> };
+
+export type CommandOutput =
+  | {
+      readonly kind: 'definition';
+      readonly event: WorkflowDefinitionEvent;
+      readonly commandId: string;
+      readonly currentVersion: number;
+      readonly latestVersion: number;
+    }
+  | { readonly kind: 'result'; readonly result: CommandResult };
+
+export interface CommandState {
+  projection: DefinitionProjection;
+  /** commandId → its result, oldest first (bounded by `rememberCommands`). */
+  readonly results: Map<string, CommandResult>;
+}
+
+export interface CommandProcessorConfig {
+  /** Live reliability per service of a tenant (ClickHouse); none when absent. */
+  readonly reliabilityOf?: (
+    tenantId: string,
+    now: number,
+  ) => Promise<ReadonlyMap<string, ServiceReliability>>;
+  /** Results kept for duplicate detection, per input partition. */
+  readonly rememberCommands?: number;
+}
+
+const snapshotSchema = z.object({
+  format: z.literal('pulse.commands.v1'),
+  workflows: z.array(
+    z.tuple([z.string(), z.custom<WorkflowRow>((v) => typeof v === 'object' && v !== null)]),
+  ),
+  versions: z.array(
+    z.tuple([z.string(), z.custom<WorkflowVersionRow>((v) => typeof v === 'object' && v !== null)]),
+  ),
+  feedback: z.array(z.custom<FeedbackRow>((v) => typeof v === 'object' && v !== null)),
+  appliedEventIds: z.array(z.string()),
+  results: z.array(
+    z.tuple([z.string(), z.custom<CommandResult>((v) => typeof v === 'object' && v !== null)]),
+  ),
+});
+
+/** The workflow id a generate command gets when it names none: stable for the command. */
+export function generatedWorkflowId(tenantId: string, commandId: string): string {
+  return `wf_${fnv1a64(`${tenantId}\0${commandId}`)}`;
+}
+
+/** A user's earlier workflows of the tenant, for generation to break ties with. */
+function historyOf(projection: DefinitionProjection, tenantId: string): UserHistory {
+  const previousWorkflows = [...projection.workflows.values()]
+    .filter((w) => w.tenantId === tenantId)
+    .map((w) => {
+      const current = projection.versions.get(`${w.workflowId}@${String(w.currentVersion)}`);
+      return {
+        workflowId: w.workflowId,
+        name: w.name,
+        services: current === undefined ? [] : current.definition.steps.map((s) => s.service),
+      };
+    });
+  return { services: new Map(), previousWorkflows };
+}
+
+function result(
+  command: Command,
+  status: CommandResult['status'],
+  body: unknown,
+  extra: Partial<Pick<CommandResult, 'error' | 'workflowId' | 'version'>> = {},
+): CommandResult {
+  return {
+    commandId: command.commandId,
+    type: command.type,
+    tenantId: command.tenantId,
+    userId: command.userId,
+    status,
+    error: extra.error ?? null,
+    workflowId: extra.workflowId ?? null,
+    version: extra.version ?? null,
+    issuedAt: command.issuedAt,
+    bodyJson: JSON.stringify(body),
+  };
+}
+
+/** The definition command a bus command stands for, or the reason it cannot be one. */
+function workflowCommand(command: Command): WorkflowCommand | { invalid: string } | null {
+  const meta = { eventId: `${command.commandId}/${command.type}`, occurredAt: command.issuedAt };
+  switch (command.type) {
+    case 'publish_version': {
+      const definition: unknown = JSON.parse(command.payload.definitionJson);
+      if (typeof definition !== 'object' || definition === null)
+        return { invalid: 'definitionJson: not an object' };
+      return {
+        ...meta,
+        type: 'PublishVersion',
+        tenantId: command.tenantId,
+        workflowId: command.payload.workflowId,
+        // The decider assigns the version; the definition must belong to the workflow and tenant.
+        definition: {
+          ...(definition),
+          workflowId: command.payload.workflowId,
+          tenantId: command.tenantId,
+          version: 1,
+        } as never,
+        reason: command.payload.reason,
+      };
+    }
+    case 'roll_back':
+      return {
+        ...meta,
+        type: 'RollBack',
+        tenantId: command.tenantId,
+        workflowId: command.payload.workflowId,
+        toVersion: command.payload.toVersion,
+        reason: command.payload.reason,
+      };
+    case 'record_feedback':
+      return {
+        ...meta,
+        type: 'RecordFeedback',
+        tenantId: command.tenantId,
+        workflowId: command.payload.workflowId,
+        version: command.payload.version,
+        userId: command.userId,
+        rating: command.payload.rating,
+        comment: command.payload.comment,
+      };
+    default:
+      return null;
+  }
+}
+
+export function commandProcessor(
+  config: CommandProcessorConfig = {},
+): ProcessorDefinition<CommandState, CommandInput, CommandOutput> {
+  const remember = config.rememberCommands ?? 50_000;
+
+  /** Applies the events a decision produced and returns them as outputs. */
+  function record(
+    state: CommandState,
+    command: Command,
+    events: readonly WorkflowDefinitionEvent[],
+  ): CommandOutput[] {
+    const outputs: CommandOutput[] = [];
+    for (const event of events) {
+      state.projection = replay([event], state.projection);
+      const wf = state.projection.workflows.get(
+        'workflow' in event ? event.workflow.workflowId : event.workflowId,
+      );
+      outputs.push({
+        kind: 'definition',
+        event,
+        commandId: command.commandId,
+        currentVersion: wf?.currentVersion ?? 1,
+        latestVersion: wf?.latestVersion ?? 1,
+      });
+    }
+    return outputs;
+  }
+
+  function handle(state: CommandState, command: CommandInput): CommandOutput[] | null {
+    if (command.type === 'generate') {
+      const p = command.payload;
+      const workflowId = p.workflowId ?? generatedWorkflowId(command.tenantId, command.commandId);
+      const generated = generateWorkflow(
+        {
+          description: p.description,
+          tenantId: command.tenantId,
+          userId: command.userId,
+          strategy: p.strategy,
+          workflowId,
+          now: command.issuedAt,
+          selectedServices: p.selectedServices,
+        },
+        {
+          reliability: command.reliability ?? new Map(),
+          userHistory: historyOf(state.projection, command.tenantId),
+        },
+      );
+      if (generated.status !== 'generated')
+        return [{ kind: 'result', result: result(command, 'needs_input', generated) }];
+      const decision = decide(
+        {
+          type: 'CreateWorkflow',
+          eventId: `${command.commandId}/created`,
+          occurredAt: command.issuedAt,
+          workflow: generated.workflow,
+        },
+        state.projection,
+      );
+      if (!decision.ok) {
+        return [
+          {
+            kind: 'result',
+            result: result(command, 'rejected', generated, {
+              error: { code: decision.code, message: decision.message, retriable: false },
+              workflowId,
+            }),
+          },
+        ];
+      }
+      return [
+        ...record(state, command, decision.events),
+        { kind: 'result', result: result(command, 'completed', generated, { workflowId, version: 1 }) },
+      ];
+    }
+    let wc: ReturnType<typeof workflowCommand>;
+    try {
+      wc = workflowCommand(command);
+    } catch (error) {
+      wc = { invalid: error instanceof Error ? error.message : String(error) };
+    }
+    if (wc === null) return null;
+    const workflowId = 'workflowId' in command.payload ? command.payload.workflowId : null;
+    if ('invalid' in wc) {
+      return [
+        {
+          kind: 'result',
+          result: result(
+            command,
+            'rejected',
+            {},
+            { error: { code: 'invalid', message: wc.invalid, retriable: false }, workflowId },
+          ),
+        },
+      ];
+    }
+    const decision = decide(wc, state.projection);
+    if (!decision.ok) {
+      return [
+        {
+          kind: 'result',
+          result: result(
+            command,
+            'rejected',
+            {},
+            {
+              error: { code: decision.code, message: decision.message, retriable: false },
+              workflowId,
+            },
+          ),
+        },
+      ];
+    }
+    const outputs = record(state, command, decision.events);
+    const wf = workflowId === null ? undefined : state.projection.workflows.get(workflowId);
+    const version =
+      command.type === 'publish_version'
+        ? (wf?.latestVersion ?? null)
+        : command.type === 'roll_back'
+          ? command.payload.toVersion
+          : command.type === 'record_feedback'
+            ? command.payload.version
+            : null;
+    outputs.push({
+      kind: 'result',
+      result: result(
+        command,
+        'completed',
+        {
+          events: decision.events.map((e) => e.type),
+          currentVersion: wf?.currentVersion ?? null,
+          latestVersion: wf?.latestVersion ?? null,
+        },
+        { workflowId, version },
+      ),
+    });
+    return outputs;
+  }
+
+  return {
+    name: 'command-processor',
+    input: COMMANDS_TOPIC,
+    output: COMMAND_RESULTS_TOPIC,
+    extraOutputs: [DEFINITIONS_TOPIC],
+    route: (o) => (o.kind === 'definition' ? DEFINITIONS_TOPIC : COMMAND_RESULTS_TOPIC),
+    deadLetters: COMMANDS_DLQ_TOPIC,
+    parse(decoded) {
+      const parsed = parseCommand(decoded);
+      return parsed.ok ? { ok: true, value: parsed.command } : { ok: false, reason: parsed.reason };
+    },
+    async enrich(command) {
+      if (command.type !== 'generate' || config.reliabilityOf === undefined) return command;
+      return { ...command, reliability: await config.reliabilityOf(command.tenantId, command.issuedAt) };
+    },
+    initialState: () => ({ projection: emptyProjection(), results: new Map() }),
+    apply(state, command) {
+      const seen = state.results.get(command.commandId);
+      if (seen !== undefined) return { outputs: [{ kind: 'result', result: seen }] };
+      const outputs = handle(state, command);
+      if (outputs === null) return { outputs: [] };
+      for (const o of outputs) {
+        if (o.kind !== 'result') continue;
+        state.results.set(command.commandId, o.result);
+        if (state.results.size > remember) {
+          const oldest = state.results.keys().next();
+          if (oldest.done !== true) state.results.delete(oldest.value);
+        }
+      }
+      return { outputs };
+    },
+    tick: null,
+    snapshot: (state) => ({
+      format: 'pulse.commands.v1',
+      workflows: [...state.projection.workflows],
+      versions: [...state.projection.versions],
+      feedback: state.projection.feedback,
+      appliedEventIds: [...state.projection.appliedEventIds],
+      results: [...state.results],
+    }),
+    restore(json) {
+      const parsed = snapshotSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new ValidationError(
+          'command processor snapshot',
+          parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        );
+      }
+      const s = parsed.data;
+      return {
+        projection: {
+          workflows: new Map(s.workflows),
+          versions: new Map(s.versions),
+          feedback: s.feedback,
+          appliedEventIds: new Set(s.appliedEventIds),
+        },
+        results: new Map(s.results),
+      };
+    },
+    outputKey: (o) => (o.kind === 'definition' ? o.event.tenantId : o.result.tenantId),
+    outputValue: (o) => (o.kind === 'result' ? o.result : definitionRecord(o)),
+  };
+}
+
+/** The Avro record of workflow.definitions.v1 for one event. */
+export function definitionRecord(o: Extract<CommandOutput, { kind: 'definition' }>): Record<string, unknown> {
+  const e = o.event;
+  const workflowId = e.type === 'WorkflowCreated' ? e.workflow.workflowId : e.workflowId;
+  const version =
+    e.type === 'WorkflowCreated'
+      ? e.workflow.version
+      : e.type === 'WorkflowRolledBack'
+        ? e.toVersion
+        : e.version;
+  return {
+    eventId: e.eventId,
+    type: e.type,
+    occurredAt: e.occurredAt,
+    tenantId: e.tenantId,
+    workflowId,
+    version,
+    currentVersion: o.currentVersion,
+    latestVersion: o.latestVersion,
+    commandId: o.commandId,
+    bodyJson: JSON.stringify(e),
+  };
+}
