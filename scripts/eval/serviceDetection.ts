@@ -6,9 +6,14 @@
 // `exact=0.NN channel=0.NN f1=0.NN`.
 //
 //   node scripts/eval/serviceDetection.ts [DATA.jsonl] [--predictions OUT.jsonl] [--errors N] [--threshold T]
+//                                         [--split a|b]
 //
+// --split keeps one deterministic half of the rows (by the first byte of the SHA-256 of the
+// text: even -> a, odd -> b), so that errors are studied on one half and the other half checks
+// that a change carries over to text it was not tuned on.
 // --predictions scores a file of detector output lines (e.g. from `pulse services detect --jsonl`)
 // instead of running the detector in-process.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -69,6 +74,12 @@ function readRows(path: string): Row[] {
     });
 }
 
+/** The half ('a' or 'b') a text belongs to: parity of the first byte of its SHA-256. */
+export function splitOf(text: string): 'a' | 'b' {
+  const first = createHash('sha256').update(text, 'utf8').digest()[0] ?? 0;
+  return first % 2 === 0 ? 'a' : 'b';
+}
+
 function readPredictions(path: string): string[][] {
   return readFileSync(path, 'utf8')
     .split('\n')
@@ -99,10 +110,16 @@ function main(): void {
       errors: { type: 'string', default: '0' },
       threshold: { type: 'string' },
       top: { type: 'string', default: '15' },
+      split: { type: 'string' },
     },
   });
   const dataPath = resolve(positionals[0] ?? DEFAULT_DATA);
-  const rows = readRows(dataPath);
+  const split = values.split;
+  if (split !== undefined && split !== 'a' && split !== 'b')
+    throw new Error(`--split must be a or b, got "${split}"`);
+  const allRows = readRows(dataPath);
+  const keep = allRows.map((r) => split === undefined || splitOf(r.text) === split);
+  const rows = allRows.filter((_, i) => keep[i]);
   const topN = Number(values.top);
   const showErrors = Number(values.errors);
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
@@ -110,10 +127,11 @@ function main(): void {
   let predicted: string[][];
   let seconds = 0;
   if (values.predictions !== undefined) {
-    predicted = readPredictions(values.predictions);
-    if (predicted.length !== rows.length) {
-      throw new Error(`${values.predictions}: ${predicted.length} lines for ${rows.length} rows`);
+    const all = readPredictions(values.predictions);
+    if (all.length !== allRows.length) {
+      throw new Error(`${values.predictions}: ${all.length} lines for ${allRows.length} rows`);
     }
+    predicted = all.filter((_, i) => keep[i]);
   } else {
     const matcher = compileCatalog(defaultCatalog());
     const opts = threshold === undefined ? {} : { threshold };
@@ -171,7 +189,8 @@ function main(): void {
   const inCatalog = [...goldSlugs].filter((g) => catalogIds.has(g)).length;
 
   const out: string[] = [];
-  out.push(`data: ${dataPath} (${n} lines, ${goldSlugs.size} distinct gold services)`);
+  const part = split === undefined ? '' : `, half ${split}`;
+  out.push(`data: ${dataPath}${part} (${n} lines, ${goldSlugs.size} distinct gold services)`);
   if (seconds > 0) out.push(`speed: ${Math.round(n / seconds)} lines/s (${(seconds * 1000).toFixed(1)} ms)`);
   out.push(`exact-set accuracy: ${fmt(exact / n)} (${exact}/${n})`);
   out.push(`channel accuracy:   ${fmt(channel / n)} (${channel}/${n})`);
