@@ -11,7 +11,7 @@ import { startPulseProcess, type PulseProcess } from '../../src/pipeline/pulsePr
 import { createExecutionPublisher } from '../../src/sdk/executionPublisher.ts';
 import { EXECUTIONS_TOPIC, INSIGHTS_TOPIC, METRICS_TOPIC, topicName } from '../../src/topology/topics.ts';
 import { MINUTE } from '../unit/insights/syntheticWindows.ts';
-import { makeStormEvents } from './eventFactory.ts';
+import { makeStormEvents } from '../../src/core/demo/stormScenario.ts';
 import {
   configFrom,
   isolatedEnv,
