@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { PulseError, errorMessage } from '../errors.ts';
 // command imports (one line per command module)
+import { registerCommandCommand } from './commands/commandCommand.ts';
 import { registerGenerateCommand } from './commands/generateCommand.ts';
 import { registerDetectCommand } from './commands/detectCommand.ts';
 import { registerServicesCommand } from './commands/servicesCommand.ts';
@@ -30,6 +31,7 @@ const program = new Command('pulse')
   .exitOverride();
 
 // command registrations (one line per command module)
+registerCommandCommand(program);
 registerGenerateCommand(program);
 registerDetectCommand(program);
 registerServicesCommand(program);
