@@ -4,7 +4,8 @@
 // hyphen/space/joined and plural variants). A text is tokenised and scanned left to right; at
 // each position the longest phrase whose conditions hold wins (case, context words, neighbours),
 // so "Google Sheets" is one match and never also "Sheets"; a failed longer phrase falls back to a
-// shorter one. Then:
+// shorter one; a vendor word left out in a list is put back ("Google Sheets and Docs" names Google
+// Docs too). Then:
 // - a named service (alias match) gets its alias confidence (0.95 plain, lower for guarded names),
 //   a little more for repeated mentions;
 // - a mention right after a negation ("not", "without", "instead of", "no", "rather than") is
@@ -149,6 +150,19 @@ const POST_NEGATION =
 const COORDINATION_GAP = /^[\s,/&+]*(?:(?:or|nor|and|and\/or)\b)?[\s,/&+]*$/i;
 const PHRASE_GAP = /^(?:[ \t]{1,3}|\s?[-–/|]\s?|[_.])$/;
 const CLAUSE_BREAK = /[.;:!?()[\]{}"“”|•\n]/;
+/** Vendor words that lead product names and are left out when several follow ("Google Sheets and Docs"). */
+const VENDOR_PREFIXES = new Set([
+  'google',
+  'microsoft',
+  'ms',
+  'aws',
+  'amazon',
+  'azure',
+  'zoho',
+  'adobe',
+  'atlassian',
+]);
+const CONJUNCTIONS = new Set(['and', 'or']);
 
 export class ServiceMatcher {
   readonly catalog: ServiceCatalog;
@@ -290,6 +304,7 @@ export class ServiceMatcher {
       }
       if (!advanced) i++;
     }
+    this.addElided(text, tokens, matches);
     markExamples(text, tokens, matches);
     markFormatTargets(text, tokens, matches, (r) => this.services[r.service]?.category === 'social-media');
     // "without Slack, Teams or Discord": a negation covers names listed right after it.
@@ -300,6 +315,63 @@ export class ServiceMatcher {
       if (coordinated(text, tokens, prev, cur)) cur.negated = true;
     }
     return matches;
+  }
+
+  /**
+   * Names that share a vendor prefix with the name before them in a list: "Google Sheets, Docs and
+   * Drive" names Google Docs and Google Drive too, "Microsoft Teams & Planner" Microsoft Planner.
+   * A bare capitalised word right after a prefixed name (or after a name elided that way), joined
+   * by a comma, slash, "&", "and" or "or", is looked up with the prefix put back; only plain
+   * aliases count (no case, context or neighbour condition to check on words that are not there).
+   */
+  private addElided(text: string, tokens: readonly Token[], matches: Match[]): void {
+    const added: Match[] = [];
+    const replaced = new Set<Match>();
+    const startsAt = new Map<number, Match>();
+    for (const m of matches) startsAt.set(m.start, m);
+    for (const m of matches) {
+      const head = tokens[m.start];
+      if (!head || m.end - m.start < 2 || !VENDOR_PREFIXES.has(head.lower)) continue;
+      if (!m.rules.some((r) => r.kind === 'alias')) continue;
+      const prefix = this.root.next.get(head.lower);
+      if (!prefix) continue;
+      let end = m.end;
+      while (end < tokens.length) {
+        const last = tokens[end - 1];
+        let k = end;
+        while (k < end + 2 && CONJUNCTIONS.has(tokens[k]?.lower ?? '')) k++;
+        const next = tokens[k];
+        if (!last || !next) break;
+        if (!COORDINATION_GAP.test(text.slice(last.end, next.start))) break;
+        end = k;
+        const existing = startsAt.get(end);
+        const found = /^\p{Lu}/u.test(next.raw) ? lookupAfter(prefix, text, tokens, end) : undefined;
+        const existingNamed = existing?.rules.some((r) => r.kind === 'alias') === true;
+        if (!found || (existing && existingNamed && existing.end > found.end)) {
+          // "Google Sheets, Gmail and Docs": another name in between keeps the list going.
+          if (!existing || !existingNamed) break;
+          end = existing.end;
+          continue;
+        }
+        // An elided name wins over a weaker reading of its word ("Google Drive and Calendar").
+        if (existing) replaced.add(existing);
+        const elided: Match = {
+          start: end,
+          end: found.end,
+          rules: found.rules,
+          negated: isNegated(text, tokens, end, found.end),
+          aside: false,
+        };
+        added.push(elided);
+        startsAt.set(end, elided);
+        end = found.end;
+      }
+    }
+    if (added.length === 0) return;
+    const kept = matches.filter((m) => !replaced.has(m));
+    matches.length = 0;
+    matches.push(...kept, ...added);
+    matches.sort((a, b) => a.start - b.start);
   }
 
   detect(text: string, options: DetectOptions = {}): DetectionResult {
@@ -532,6 +604,32 @@ function markFormatTargets(
       continue;
     for (const m of run) if (m.rules.every((r) => r.kind !== 'alias' || isPlatform(r))) m.aside = true;
   }
+}
+
+/**
+ * The longest plain alias (no case, context or neighbour condition) spelled by the words from
+ * token `start` on, read below the trie node `from` (a vendor word: "google" + "Docs").
+ */
+function lookupAfter(
+  from: TrieNode,
+  text: string,
+  tokens: readonly Token[],
+  start: number,
+): { end: number; rules: Rule[] } | undefined {
+  let node: TrieNode | undefined = from;
+  let found: { end: number; rules: Rule[] } | undefined;
+  for (let j = start; j < tokens.length && j < start + 3; j++) {
+    const tok = tokens[j];
+    const prev = tokens[j - 1];
+    if (!tok || (j > start && (!prev || !PHRASE_GAP.test(text.slice(prev.end, tok.start))))) break;
+    node = node.next.get(tok.lower);
+    if (!node) break;
+    const plain = node.rules.filter(
+      (r) => r.kind === 'alias' && !r.caseWords && !r.context && !r.notAfter && !r.notBefore && !r.notNear,
+    );
+    if (plain.length > 0) found = { end: j + 1, rules: plain };
+  }
+  return found;
 }
 
 const compiled = new WeakMap<ServiceCatalog, ServiceMatcher>();

@@ -40,6 +40,23 @@ describe('detectServices: names', () => {
     expect(ids('Call Open-AI')).toEqual(['openai']);
   });
 
+  it('reads vendor names left out in a list ("Google Sheets and Docs")', () => {
+    expect(ids('Save rows to Google Sheets and Docs')).toEqual(['google-docs', 'google-sheets']);
+    expect(ids('Use Google Drive, Gmail, Docs and Calendar')).toEqual([
+      'gmail',
+      'google-calendar',
+      'google-docs',
+      'google-drive',
+    ]);
+    expect(ids('Trigger AWS Lambda and S3')).toEqual(['aws-lambda', 'aws-s3']);
+    // Only capitalised words right after the list, never across a sentence, never plain words.
+    expect(ids('Watch Google Drive and drive sales')).toEqual(['google-drive']);
+    expect(ids('Append to Google Sheets. Docs are attached')).toEqual(['google-sheets']);
+    expect(ids('Use Notion and Docs')).toEqual(['notion']);
+    // A negation covers the elided names too.
+    expect(ids('Post to Slack, not Google Sheets or Docs')).toEqual(['slack']);
+  });
+
   it('matches plurals and possessives', () => {
     expect(ids('Save to a Google Sheet')).toEqual(['google-sheets']);
     expect(ids("Read Slack's channel history")).toEqual(['slack']);
