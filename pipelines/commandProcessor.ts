@@ -1,8 +1,11 @@
 // Command processor: workflow.commands.v1 (keyed by tenant) → workflow.definitions.v1 (the
 // event-sourced definitions) and workflow.command-results.v1 (one result per command, correlated
 // by commandId). It handles generate and the definition commands (publish_version, roll_back,
-// record_feedback); troubleshoot and predict commands are for their own processors and are left
-// alone here. Malformed commands go to workflow.commands.dlq.v1 with the reason.
+// record_feedback) and troubleshooting: a troubleshoot command opens a session (root causes from the
+// logs and from what ClickHouse recorded; a safe fix published as a new version), and the verifier's
+// verify_resolution commands close it as resolved, or roll the fix back and escalate when the
+// failure rate does not come back. Predict commands are left to their own processor. Malformed
+// commands go to workflow.commands.dlq.v1 with the reason.
 //
 // State per input partition: the definitions projection of its tenants (what `decide` checks a
 // command against) and the results of recent commands. A command whose id was seen gets its first
@@ -26,16 +29,55 @@ import {
   type WorkflowVersionRow,
 } from '../src/core/generation/workflowDefinitionEvents.ts';
 import { fnv1a64 } from '../src/core/insights/insight.ts';
+import { analyzeFailures, type RecordedEvidence } from '../src/core/troubleshooting/troubleshootAnalysis.ts';
 import type { ProcessorDefinition } from '../src/pipeline/processorDefinition.ts';
 import {
   COMMAND_RESULTS_TOPIC,
   COMMANDS_DLQ_TOPIC,
   COMMANDS_TOPIC,
   DEFINITIONS_TOPIC,
+  TROUBLESHOOTING_TOPIC,
 } from '../src/topology/topics.ts';
 
-/** A command as applied: generation carries the reliability `enrich` looked up. */
-export type CommandInput = Command & { readonly reliability?: ReadonlyMap<string, ServiceReliability> };
+/** A command as applied, with what `enrich` looked up in ClickHouse. */
+export type CommandInput = Command & {
+  readonly reliability?: ReadonlyMap<string, ServiceReliability>;
+  readonly evidence?: RecordedEvidence | null;
+};
+
+export type SessionStatus = 'awaiting_user' | 'verifying' | 'resolved' | 'rolled_back' | 'no_action';
+
+/** One state of a troubleshooting session (workflow.troubleshooting.v1). */
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly workflowId: string;
+  readonly revision: number;
+  readonly status: SessionStatus;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly endedAt: number | null;
+  readonly issuesDetectedJson: string;
+  readonly recommendationsJson: string;
+  readonly evidenceJson: string;
+  readonly actionsJson: string;
+  readonly verificationJson: string;
+}
+
+interface Verification {
+  readonly baselineFailureRate: number;
+  readonly appliedVersion: number;
+  readonly previousVersion: number;
+  readonly publishedAt: number;
+  readonly deadline: number;
+  readonly checks: { at: number; runs: number; failedRuns: number; failureRate: number | null }[];
+}
+
+interface SessionState {
+  record: SessionRecord;
+  verification: Verification | null;
+  actions: unknown[];
+}
 
 export type CommandOutput =
   | {
@@ -45,12 +87,15 @@ export type CommandOutput =
       readonly currentVersion: number;
       readonly latestVersion: number;
     }
-  | { readonly kind: 'result'; readonly result: CommandResult };
+  | { readonly kind: 'result'; readonly result: CommandResult }
+  | { readonly kind: 'session'; readonly session: SessionRecord };
 
 export interface CommandState {
   projection: DefinitionProjection;
   /** commandId → its result, oldest first (bounded by `rememberCommands`). */
   readonly results: Map<string, CommandResult>;
+  /** Troubleshooting sessions still open (awaiting a verdict). */
+  readonly sessions: Map<string, SessionState>;
 }
 
 export interface CommandProcessorConfig {
@@ -59,8 +104,18 @@ export interface CommandProcessorConfig {
     tenantId: string,
     now: number,
   ) => Promise<ReadonlyMap<string, ServiceReliability>>;
+  /** What ClickHouse recorded about a failing workflow; none when absent. */
+  readonly evidenceOf?: (
+    tenantId: string,
+    workflowId: string,
+    now: number,
+  ) => Promise<RecordedEvidence | null>;
   /** Results kept for duplicate detection, per input partition. */
   readonly rememberCommands?: number;
+  /** How long a fix is watched before it is judged a failure and rolled back. Default 30 min. */
+  readonly verifyWindowMs?: number;
+  /** Runs a verdict of "resolved" needs at least. Default 10. */
+  readonly verifyMinRuns?: number;
 }
 
 const snapshotSchema = z.object({
@@ -76,6 +131,9 @@ const snapshotSchema = z.object({
   results: z.array(
     z.tuple([z.string(), z.custom<CommandResult>((v) => typeof v === 'object' && v !== null)]),
   ),
+  sessions: z
+    .array(z.tuple([z.string(), z.custom<SessionState>((v) => typeof v === 'object' && v !== null)]))
+    .default([]),
 });
 
 /** The workflow id a generate command gets when it names none: stable for the command. */
@@ -133,7 +191,7 @@ function workflowCommand(command: Command): WorkflowCommand | { invalid: string 
         workflowId: command.payload.workflowId,
         // The decider assigns the version; the definition must belong to the workflow and tenant.
         definition: {
-          ...(definition),
+          ...definition,
           workflowId: command.payload.workflowId,
           tenantId: command.tenantId,
           version: 1,
@@ -170,6 +228,8 @@ export function commandProcessor(
   config: CommandProcessorConfig = {},
 ): ProcessorDefinition<CommandState, CommandInput, CommandOutput> {
   const remember = config.rememberCommands ?? 50_000;
+  const verifyWindowMs = config.verifyWindowMs ?? 30 * 60_000;
+  const verifyMinRuns = config.verifyMinRuns ?? 10;
 
   /** Applies the events a decision produced and returns them as outputs. */
   function record(
@@ -194,7 +254,204 @@ export function commandProcessor(
     return outputs;
   }
 
+  function sessionOutput(s: SessionState, patch: Partial<SessionRecord>, now: number): CommandOutput {
+    s.record = {
+      ...s.record,
+      ...patch,
+      revision: s.record.revision + 1,
+      updatedAt: now,
+      actionsJson: JSON.stringify(s.actions),
+      verificationJson: JSON.stringify(s.verification),
+    };
+    return { kind: 'session', session: s.record };
+  }
+
+  function troubleshoot(
+    state: CommandState,
+    command: Extract<CommandInput, { type: 'troubleshoot' }>,
+  ): CommandOutput[] {
+    const p = command.payload;
+    const wf = state.projection.workflows.get(p.workflowId);
+    const known = wf !== undefined && wf.tenantId === command.tenantId;
+    const current = known
+      ? state.projection.versions.get(`${p.workflowId}@${String(wf.currentVersion)}`)
+      : undefined;
+    const versions = [...state.projection.versions.values()]
+      .filter((v) => v.workflowId === p.workflowId && v.tenantId === command.tenantId)
+      .map((v) => ({ version: v.version, publishedAt: v.publishedAt }));
+    const analysis = analyzeFailures({
+      errorLogs: p.errorLogs,
+      evidence: command.evidence ?? null,
+      current: current?.definition ?? null,
+      versions,
+      autoResolve: p.autoResolve,
+      now: command.issuedAt,
+    });
+    const outputs: CommandOutput[] = [];
+    const session: SessionState = {
+      record: {
+        sessionId: command.commandId,
+        tenantId: command.tenantId,
+        workflowId: p.workflowId,
+        revision: 0,
+        status: 'no_action',
+        startedAt: command.issuedAt,
+        updatedAt: command.issuedAt,
+        endedAt: null,
+        issuesDetectedJson: JSON.stringify(analysis.hypotheses),
+        recommendationsJson: JSON.stringify(analysis.recommendations),
+        evidenceJson: JSON.stringify({ classified: analysis.classified, recorded: command.evidence ?? null }),
+        actionsJson: '[]',
+        verificationJson: 'null',
+      },
+      verification: null,
+      actions: [],
+    };
+    let status: SessionStatus = analysis.hypotheses.length === 0 ? 'no_action' : 'awaiting_user';
+    const regression = analysis.hypotheses.find((h) => h.kind === 'version_regression');
+    if (analysis.fix !== null && known && current !== undefined) {
+      const decision = decide(
+        {
+          type: 'PublishVersion',
+          eventId: `${command.commandId}/fix`,
+          occurredAt: command.issuedAt,
+          tenantId: command.tenantId,
+          workflowId: p.workflowId,
+          definition: analysis.fix.definition,
+          reason: analysis.fix.reason,
+        },
+        state.projection,
+      );
+      if (decision.ok && decision.events.length > 0) {
+        outputs.push(...record(state, command, decision.events));
+        const applied = state.projection.workflows.get(p.workflowId)?.currentVersion ?? current.version + 1;
+        session.actions.push({
+          action: 'published_version',
+          version: applied,
+          service: analysis.fix.service,
+          errorClass: analysis.fix.errorClass,
+          changedSteps: analysis.fix.changedSteps,
+          resolution: analysis.fix.resolution,
+          at: command.issuedAt,
+        });
+        session.verification = {
+          baselineFailureRate: analysis.baselineFailureRate ?? 0.01,
+          appliedVersion: applied,
+          // A regression traced to the running version is rolled back past it, to the one before.
+          previousVersion:
+            regression?.version === current.version && current.version > 1
+              ? current.version - 1
+              : current.version,
+          publishedAt: command.issuedAt,
+          deadline: command.issuedAt + verifyWindowMs,
+          checks: [],
+        };
+        status = 'verifying';
+      }
+    }
+    const terminal = status !== 'verifying';
+    outputs.push(
+      sessionOutput(session, { status, endedAt: terminal ? command.issuedAt : null }, command.issuedAt),
+    );
+    if (!terminal) state.sessions.set(command.commandId, session);
+    outputs.push({
+      kind: 'result',
+      result: result(
+        command,
+        'completed',
+        {
+          sessionId: command.commandId,
+          status,
+          hypotheses: analysis.hypotheses,
+          recommendations: analysis.recommendations,
+          classified: analysis.classified,
+          actions: session.actions,
+          failureRate: analysis.failureRate,
+          baselineFailureRate: analysis.baselineFailureRate,
+        },
+        { workflowId: p.workflowId, version: session.verification?.appliedVersion ?? null },
+      ),
+    });
+    return outputs;
+  }
+
+  function verify(
+    state: CommandState,
+    command: Extract<CommandInput, { type: 'verify_resolution' }>,
+  ): CommandOutput[] {
+    const p = command.payload;
+    const session = state.sessions.get(p.sessionId);
+    const v = session?.verification ?? null;
+    if (session === undefined || v === null || session.record.tenantId !== command.tenantId) {
+      return [
+        {
+          kind: 'result',
+          result: result(
+            command,
+            'rejected',
+            {},
+            {
+              error: {
+                code: 'not_found',
+                message: `no session ${p.sessionId} is being verified`,
+                retriable: false,
+              },
+              workflowId: p.workflowId,
+            },
+          ),
+        },
+      ];
+    }
+    const now = command.issuedAt;
+    const rate = p.runs > 0 ? p.failedRuns / p.runs : null;
+    session.verification = {
+      ...v,
+      checks: [...v.checks, { at: now, runs: p.runs, failedRuns: p.failedRuns, failureRate: rate }],
+    };
+    // Back to normal: at least minRuns runs of the fixed version, failing no more than twice the
+    // baseline (and at most 5 points above it).
+    const healthy =
+      rate !== null &&
+      p.runs >= verifyMinRuns &&
+      rate <= Math.min(2 * v.baselineFailureRate + 0.02, v.baselineFailureRate + 0.05);
+    const outputs: CommandOutput[] = [];
+    let status: SessionStatus = 'verifying';
+    if (healthy) status = 'resolved';
+    else if (now >= v.deadline) {
+      const decision = decide(
+        {
+          type: 'RollBack',
+          eventId: `${p.sessionId}/rollback`,
+          occurredAt: now,
+          tenantId: command.tenantId,
+          workflowId: session.record.workflowId,
+          toVersion: v.previousVersion,
+          reason: `troubleshooting session ${p.sessionId}: failure rate ${rate === null ? 'unknown' : `${(rate * 100).toFixed(1)}%`} did not return to ${(v.baselineFailureRate * 100).toFixed(1)}% within the verification window; escalated`,
+        },
+        state.projection,
+      );
+      if (decision.ok) outputs.push(...record(state, command, decision.events));
+      session.actions.push({ action: 'rolled_back', toVersion: v.previousVersion, at: now, escalated: true });
+      status = 'rolled_back';
+    }
+    const terminal = status !== 'verifying';
+    outputs.push(sessionOutput(session, { status, endedAt: terminal ? now : null }, now));
+    if (terminal) state.sessions.delete(p.sessionId);
+    outputs.push({
+      kind: 'result',
+      result: result(
+        command,
+        'completed',
+        { sessionId: p.sessionId, status, failureRate: rate },
+        { workflowId: p.workflowId },
+      ),
+    });
+    return outputs;
+  }
+
   function handle(state: CommandState, command: CommandInput): CommandOutput[] | null {
+    if (command.type === 'troubleshoot') return troubleshoot(state, command);
+    if (command.type === 'verify_resolution') return verify(state, command);
     if (command.type === 'generate') {
       const p = command.payload;
       const workflowId = p.workflowId ?? generatedWorkflowId(command.tenantId, command.commandId);
@@ -308,18 +565,33 @@ export function commandProcessor(
     name: 'command-processor',
     input: COMMANDS_TOPIC,
     output: COMMAND_RESULTS_TOPIC,
-    extraOutputs: [DEFINITIONS_TOPIC],
-    route: (o) => (o.kind === 'definition' ? DEFINITIONS_TOPIC : COMMAND_RESULTS_TOPIC),
+    extraOutputs: [DEFINITIONS_TOPIC, TROUBLESHOOTING_TOPIC],
+    route: (o) =>
+      o.kind === 'definition'
+        ? DEFINITIONS_TOPIC
+        : o.kind === 'session'
+          ? TROUBLESHOOTING_TOPIC
+          : COMMAND_RESULTS_TOPIC,
     deadLetters: COMMANDS_DLQ_TOPIC,
     parse(decoded) {
       const parsed = parseCommand(decoded);
       return parsed.ok ? { ok: true, value: parsed.command } : { ok: false, reason: parsed.reason };
     },
     async enrich(command) {
-      if (command.type !== 'generate' || config.reliabilityOf === undefined) return command;
-      return { ...command, reliability: await config.reliabilityOf(command.tenantId, command.issuedAt) };
+      if (command.type === 'generate' && config.reliabilityOf !== undefined) {
+        return { ...command, reliability: await config.reliabilityOf(command.tenantId, command.issuedAt) };
+      }
+      if (command.type === 'troubleshoot' && config.evidenceOf !== undefined) {
+        const evidence = await config.evidenceOf(
+          command.tenantId,
+          command.payload.workflowId,
+          command.issuedAt,
+        );
+        return { ...command, evidence };
+      }
+      return command;
     },
-    initialState: () => ({ projection: emptyProjection(), results: new Map() }),
+    initialState: () => ({ projection: emptyProjection(), results: new Map(), sessions: new Map() }),
     apply(state, command) {
       const seen = state.results.get(command.commandId);
       if (seen !== undefined) return { outputs: [{ kind: 'result', result: seen }] };
@@ -343,6 +615,7 @@ export function commandProcessor(
       feedback: state.projection.feedback,
       appliedEventIds: [...state.projection.appliedEventIds],
       results: [...state.results],
+      sessions: [...state.sessions],
     }),
     restore(json) {
       const parsed = snapshotSchema.safeParse(json);
@@ -361,10 +634,17 @@ export function commandProcessor(
           appliedEventIds: new Set(s.appliedEventIds),
         },
         results: new Map(s.results),
+        sessions: new Map(s.sessions),
       };
     },
-    outputKey: (o) => (o.kind === 'definition' ? o.event.tenantId : o.result.tenantId),
-    outputValue: (o) => (o.kind === 'result' ? o.result : definitionRecord(o)),
+    outputKey: (o) =>
+      o.kind === 'definition'
+        ? o.event.tenantId
+        : o.kind === 'session'
+          ? o.session.tenantId
+          : o.result.tenantId,
+    outputValue: (o) =>
+      o.kind === 'result' ? o.result : o.kind === 'session' ? o.session : definitionRecord(o),
   };
 }
 

@@ -88,6 +88,22 @@ export const configSchema = z.object({
     .positive()
     .default(5000)
     .describe('Longest time between two state snapshots of a processor partition in Redis.'),
+  PULSE_TROUBLESHOOT_VERIFY_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe(
+      'How often the verifier checks the failure rate of workflows whose auto-resolution is being verified.',
+    ),
+  PULSE_TROUBLESHOOT_VERIFY_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1_800_000)
+    .describe(
+      'How long an auto-resolution is watched before, still failing, it is rolled back and escalated.',
+    ),
   PULSE_CONSUMER_GROUP_PREFIX: z
     .string()
     .default('pulse')

@@ -20,6 +20,7 @@ export const replayRequestSchema = z.object({
     'performance_insights',
     'workflow_definition_events',
     'command_results',
+    'troubleshooting_sessions',
   ]),
   from: z.iso.datetime({ offset: true }).optional(),
 });

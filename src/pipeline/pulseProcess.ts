@@ -21,6 +21,13 @@ import { commandProcessor } from '../../pipelines/commandProcessor.ts';
 import { commandResultsLoader } from '../../pipelines/commandResultsLoader.ts';
 import { definitionsLoader } from '../../pipelines/definitionsLoader.ts';
 import { serviceReliability } from '../adapters/clickhouse/serviceReliabilityQuery.ts';
+import {
+  runsSince,
+  sessionsToVerify,
+  troubleshootEvidence,
+} from '../adapters/clickhouse/troubleshootEvidenceQuery.ts';
+import { sessionsLoader } from '../../pipelines/sessionsLoader.ts';
+import { createCommandClient, type CommandClient } from '../sdk/commandClient.ts';
 import { registerTopicSchemas } from '../topology/schemaSetup.ts';
 import { topicCatalog, topicName } from '../topology/topics.ts';
 import type { LoaderDefinition } from './loaderDefinition.ts';
@@ -39,6 +46,7 @@ export const STAGES = [
   'command-processor',
   'definitions-loader',
   'command-results-loader',
+  'sessions-loader',
 ] as const;
 export type StageName = (typeof STAGES)[number];
 
@@ -101,6 +109,7 @@ export async function startPulseProcess(
     stages.has('insights-loader') ||
     stages.has('definitions-loader') ||
     stages.has('command-results-loader') ||
+    stages.has('sessions-loader') ||
     // generation reads live service reliability
     stages.has('command-processor') ||
     options.api !== false;
@@ -201,8 +210,54 @@ export async function startPulseProcess(
     if (reader === undefined) throw new NonRetriableError('the command processor needs ClickHouse');
     const definition = commandProcessor({
       reliabilityOf: (tenantId, now) => serviceReliability(reader, config.CLICKHOUSE_DATABASE, tenantId, now),
+      evidenceOf: (tenantId, workflowId, now) =>
+        troubleshootEvidence(reader, config.CLICKHOUSE_DATABASE, tenantId, workflowId, now),
+      verifyWindowMs: config.PULSE_TROUBLESHOOT_VERIFY_WINDOW_MS,
     });
     handles.set('command-processor', await startProcessorStage(definition));
+  }
+  if (stages.has('sessions-loader')) handles.set('sessions-loader', await startLoaderStage(sessionsLoader));
+
+  // The verifier: for every session whose fix is being watched, reports the runs of the fixed
+  // version so far as a verify_resolution command; the command processor gives the verdict. One
+  // command id per session and period, so a verifier restarted within a period repeats nothing.
+  let verifier: { client: CommandClient; timer: NodeJS.Timeout } | undefined;
+  if (stages.has('command-processor') && stages.has('sessions-loader') && reader !== undefined) {
+    const client = await createCommandClient({
+      brokers: config.PULSE_KAFKA_BROKERS,
+      registryUrl: config.PULSE_SCHEMA_REGISTRY_URL,
+      topicPrefix: prefix,
+      logger: log,
+    });
+    const every = config.PULSE_TROUBLESHOOT_VERIFY_EVERY_MS;
+    let busy = false;
+    const check = async (): Promise<void> => {
+      const db = config.CLICKHOUSE_DATABASE;
+      const period = Math.floor(Date.now() / every);
+      for (const s of await sessionsToVerify(reader, db)) {
+        const seen = await runsSince(reader, db, s.tenantId, s.workflowId, s.appliedVersion, s.publishedAt);
+        await client.send({
+          commandId: `${s.sessionId}/verify/${String(period)}`,
+          type: 'verify_resolution',
+          tenantId: s.tenantId,
+          userId: 'pulse-verifier',
+          issuedAt: Date.now(),
+          payload: { sessionId: s.sessionId, workflowId: s.workflowId, ...seen },
+        });
+      }
+    };
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      check()
+        .catch((error: unknown) => {
+          log.warn('verification round failed; next round retries', { module: 'verifier', error });
+        })
+        .finally(() => {
+          busy = false;
+        });
+    }, every);
+    verifier = { client, timer };
   }
 
   let apiUrl = '';
@@ -231,6 +286,7 @@ export async function startPulseProcess(
                     performance_insights: [insightsLoader, 'opened_at'],
                     workflow_definition_events: [definitionsLoader, 'occurred_at'],
                     command_results: [commandResultsLoader, 'issued_at'],
+                    troubleshooting_sessions: [sessionsLoader, 'start_time'],
                   }[request.table] as [LoaderDefinition<unknown>, string];
                   return replayTable({
                     kafka,
@@ -261,6 +317,10 @@ export async function startPulseProcess(
     stages: handles,
     ready: Promise.all([...handles.values()].map((h) => h.ready)).then(() => undefined),
     async stop() {
+      if (verifier !== undefined) {
+        clearInterval(verifier.timer);
+        await verifier.client.close();
+      }
       await api?.close();
       await Promise.all([...handles.values()].map((h) => h.stop()));
       await state.close();

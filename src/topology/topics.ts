@@ -27,6 +27,8 @@ export const COMMAND_RESULTS_TOPIC = 'workflow.command-results.v1';
 export const COMMAND_RESULTS_DLQ_TOPIC = 'workflow.command-results.dlq.v1';
 export const DEFINITIONS_TOPIC = 'workflow.definitions.v1';
 export const DEFINITIONS_DLQ_TOPIC = 'workflow.definitions.dlq.v1';
+export const TROUBLESHOOTING_TOPIC = 'workflow.troubleshooting.v1';
+export const TROUBLESHOOTING_DLQ_TOPIC = 'workflow.troubleshooting.dlq.v1';
 
 export const topicCatalog: readonly TopicSpec[] = [
   {
@@ -129,6 +131,22 @@ export const topicCatalog: readonly TopicSpec[] = [
     cleanupPolicy: 'delete',
     valueSchema: null,
     description: 'Definition events the definitions loader could not decode or validate.',
+  },
+  {
+    name: TROUBLESHOOTING_TOPIC,
+    partitions: 3,
+    retentionMs: 90 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.troubleshooting.v1.avsc',
+    description: 'Troubleshooting session states (opened, verified, resolved, rolled back); key = tenantId.',
+  },
+  {
+    name: TROUBLESHOOTING_DLQ_TOPIC,
+    partitions: 1,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Session records the sessions loader could not decode or validate.',
   },
 ];
 

@@ -10,6 +10,7 @@ export const COMMAND_TYPES = [
   'publish_version',
   'roll_back',
   'record_feedback',
+  'verify_resolution',
 ] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
@@ -21,6 +22,7 @@ export const PAYLOAD_FIELD = {
   publish_version: 'publishVersion',
   roll_back: 'rollBack',
   record_feedback: 'recordFeedback',
+  verify_resolution: 'verifyResolution',
 } as const satisfies Record<CommandType, string>;
 
 const id = z.string().trim().min(1).max(256);
@@ -87,6 +89,12 @@ const payloads = {
     version: z.number().int().min(1),
     rating: z.number().int().min(1).max(5),
     comment: z.string().max(4000),
+  }),
+  verify_resolution: z.object({
+    sessionId: id,
+    workflowId: id,
+    runs: z.number().int().nonnegative(),
+    failedRuns: z.number().int().nonnegative(),
   }),
 };
 
