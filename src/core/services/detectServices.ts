@@ -446,7 +446,8 @@ export class ServiceMatcher {
       if (!s) continue;
       let miss = 1;
       for (const w of v.terms.values()) miss *= 1 - w;
-      const confidence = Math.min(VOCAB_CAP, 1 - miss);
+      // Rounded so that a weight of 0.1 or 0.5 is not lost to 1 - (1 - w) in floating point.
+      const confidence = Math.min(VOCAB_CAP, Math.round((1 - miss) * 1e9) / 1e9);
       if (confidence >= threshold) {
         services.push({ id: s.id, name: s.name, confidence: round2(confidence) });
       } else if (confidence >= CANDIDATE_FLOOR) {

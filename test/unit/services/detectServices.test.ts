@@ -184,6 +184,23 @@ describe('detectServices: implied services', () => {
     expect(sheet.candidates?.[0]?.id).toBe('google-sheets');
   });
 
+  it('offers the CRMs for a deal and Trello for a card, and names Trello when the board is a kanban', () => {
+    const cand = (text: string): string[] =>
+      (detectServices(text, undefined, { explain: true }).candidates ?? []).map((c) => c.id).sort();
+    expect(ids('Create a deal when a form is submitted')).toEqual([]);
+    expect(cand('Create a deal when a form is submitted')).toEqual(['hubspot', 'pipedrive', 'salesforce']);
+    expect(ids('Add a card for each new lead')).toEqual([]);
+    expect(cand('Add a card for each new lead')).toEqual(['trello']);
+    expect(ids('Move the cards along the kanban board')).toEqual(['trello']);
+    // A named tool of the same kind takes the card; a credit card is no card of a board.
+    expect(ids('Add a card to the Asana board')).toEqual(['asana']);
+    expect(cand('Charge the credit card on file')).toEqual([]);
+  });
+
+  it('implies Perspective for toxicity scoring', () => {
+    expect(ids('Flag toxic comments before they are published')).toEqual(['google-perspective']);
+  });
+
   it('lets a protocol or local file fill the role instead', () => {
     const r = detectServices('Send the email over SMTP', undefined, { explain: true });
     expect(r.candidates?.map((c) => c.id)).not.toContain('gmail');
