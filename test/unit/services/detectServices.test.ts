@@ -89,6 +89,13 @@ describe('detectServices: word boundaries and ambiguous names', () => {
     expect(ids('Telegrams and slacking off')).toEqual([]);
   });
 
+  it('takes a bare vendor name for its CRM only when no other product of the vendor follows', () => {
+    expect(ids('Sync Zoho contacts to Slack')).toEqual(['slack', 'zoho-crm']);
+    expect(ids('Send invoices from Zoho Books by Zoho Mail')).toEqual([]);
+    expect(ids('Call Claude models on Bedrock')).toContain('aws-bedrock');
+    expect(ids('Trust is the bedrock of support')).toEqual([]);
+  });
+
   it('takes X as Twitter only in a clear context', () => {
     expect(ids('Post new videos to X every day')).toContain('twitter');
     expect(ids('Share the thread on X')).toContain('twitter');
