@@ -5,7 +5,7 @@
 // each position the longest phrase whose conditions hold wins (case, context words, neighbours),
 // so "Google Sheets" is one match and never also "Sheets"; a failed longer phrase falls back to a
 // shorter one; a vendor word left out in a list is put back ("Google Sheets and Docs" names Google
-// Docs too). Then:
+// Docs too), and a word that spells nothing is read in its camel-case parts ("SlackBot"). Then:
 // - a named service (alias match) gets its alias confidence (0.95 plain, lower for guarded names),
 //   a little more for repeated mentions;
 // - a mention right after a negation ("not", "without", "instead of", "no", "rather than") is
@@ -163,6 +163,9 @@ const VENDOR_PREFIXES = new Set([
   'atlassian',
 ]);
 const CONJUNCTIONS = new Set(['and', 'or']);
+/** A lower-case letter or digit followed by a capital inside a word: a camel-case compound. */
+const CAMEL_INNER = /[\p{Ll}\p{N}]\p{Lu}/u;
+const CAMEL_SPLIT = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
 
 export class ServiceMatcher {
   readonly catalog: ServiceCatalog;
@@ -302,7 +305,21 @@ export class ServiceMatcher {
           break;
         }
       }
-      if (!advanced) i++;
+      if (!advanced) {
+        const tok = tokens[i];
+        // Only a word that spells no phrase at all: "OpenAI-compatible" was rejected, not unknown.
+        const inner = tok && spans.length === 0 ? this.camelPrefix(tok.raw, tokens[i + 1]?.lower) : undefined;
+        if (inner) {
+          matches.push({
+            start: i,
+            end: i + 1,
+            rules: inner,
+            negated: isNegated(text, tokens, i, i + 1),
+            aside: false,
+          });
+        }
+        i++;
+      }
     }
     this.addElided(text, tokens, matches);
     markExamples(text, tokens, matches);
@@ -315,6 +332,38 @@ export class ServiceMatcher {
       if (coordinated(text, tokens, prev, cur)) cur.negated = true;
     }
     return matches;
+  }
+
+  /**
+   * A name at the start of a camel-case compound the text made up ("SlackBot", "GmailTrigger",
+   * "NotionDB"): the compound's parts are read as words and the longest alias they start with
+   * counts, if it needs no context words and its casing and next-word conditions hold on the
+   * parts. Only for tokens that match nothing as a whole, and only names of four letters or more.
+   */
+  private camelPrefix(raw: string, nextWord: string | undefined): Rule[] | undefined {
+    if (!CAMEL_INNER.test(raw)) return undefined;
+    const parts = raw.split(CAMEL_SPLIT);
+    if (parts.length < 2) return undefined;
+    let node: TrieNode | undefined = this.root;
+    let found: Rule[] | undefined;
+    let letters = 0;
+    for (let k = 0; k < parts.length; k++) {
+      const part = parts[k] ?? '';
+      node = node.next.get(part.toLowerCase());
+      if (!node) break;
+      letters += part.length;
+      const after = k + 1 < parts.length ? parts[k + 1]?.toLowerCase() : nextWord;
+      const fit = node.rules.filter(
+        (r) =>
+          r.kind === 'alias' &&
+          !r.context &&
+          !r.notNear &&
+          (!r.caseWords || r.caseWords.every((w, n) => parts[n] === w)) &&
+          (!r.notBefore || after === undefined || !r.notBefore.has(after)),
+      );
+      if (fit.length > 0 && letters >= 4) found = fit;
+    }
+    return found;
   }
 
   /**
@@ -625,12 +674,15 @@ function lookupAfter(
     if (!tok || (j > start && (!prev || !PHRASE_GAP.test(text.slice(prev.end, tok.start))))) break;
     node = node.next.get(tok.lower);
     if (!node) break;
-    const plain = node.rules.filter(
-      (r) => r.kind === 'alias' && !r.caseWords && !r.context && !r.notAfter && !r.notBefore && !r.notNear,
-    );
+    const plain = node.rules.filter((r) => r.kind === 'alias' && isPlain(r));
     if (plain.length > 0) found = { end: j + 1, rules: plain };
   }
   return found;
+}
+
+/** A rule with no case, context or neighbour condition: it holds wherever its words occur. */
+function isPlain(r: Rule): boolean {
+  return !r.caseWords && !r.context && !r.notAfter && !r.notBefore && !r.notNear;
 }
 
 const compiled = new WeakMap<ServiceCatalog, ServiceMatcher>();

@@ -57,6 +57,16 @@ describe('detectServices: names', () => {
     expect(ids('Post to Slack, not Google Sheets or Docs')).toEqual(['slack']);
   });
 
+  it('reads a name at the start of a camel-case compound', () => {
+    expect(ids('An IT Ops SlackBot')).toEqual(['slack']);
+    expect(ids('Starts from a GmailTrigger node')).toEqual(['gmail']);
+    expect(ids('Writes to the NotionDB')).toEqual(['notion']);
+    // Names with conditions keep them, and a word rejected as a whole is not read again in parts.
+    expect(ids('Fit a LinearRegression model')).toEqual([]);
+    expect(ids('Any OpenAI-compatible endpoint')).toEqual([]);
+    expect(ids('Set a LineChart in the report')).toEqual([]);
+  });
+
   it('matches plurals and possessives', () => {
     expect(ids('Save to a Google Sheet')).toEqual(['google-sheets']);
     expect(ids("Read Slack's channel history")).toEqual(['slack']);
