@@ -5,7 +5,8 @@
 // each position the longest phrase whose conditions hold wins (case, context words, neighbours),
 // so "Google Sheets" is one match and never also "Sheets"; a failed longer phrase falls back to a
 // shorter one; a vendor word left out in a list is put back ("Google Sheets and Docs" names Google
-// Docs too), and a word that spells nothing is read in its camel-case parts ("SlackBot"). Then:
+// Docs too), a word that spells nothing is read in its camel-case parts ("SlackBot"), and the
+// first word of a name is read past one typo ("Goolge Sheets", "Telegramm"; lower confidence). Then:
 // - a named service (alias match) gets its alias confidence (0.95 plain, lower for guarded names),
 //   a little more for repeated mentions;
 // - a mention right after a negation ("not", "without", "instead of", "no", "rather than") is
@@ -163,6 +164,10 @@ const VENDOR_PREFIXES = new Set([
   'atlassian',
 ]);
 const CONJUNCTIONS = new Set(['and', 'or']);
+/** Shortest name word read past two swapped letters, and past a missing or extra letter. */
+const TYPO_MIN_SWAP = 6;
+const TYPO_MIN_DROP = 8;
+const TYPO_CONFIDENCE = 0.8;
 /** A lower-case letter or digit followed by a capital inside a word: a camel-case compound. */
 const CAMEL_INNER = /[\p{Ll}\p{N}]\p{Lu}/u;
 const CAMEL_SPLIT = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
@@ -172,6 +177,10 @@ export class ServiceMatcher {
   private readonly services: readonly Service[];
   private readonly root: TrieNode = { next: new Map(), rules: [] };
   private readonly serviceRoles: readonly (readonly string[])[];
+  /** Misspellings of the first words of names ("telegarm", "goolge") -> the word. */
+  private readonly typos = new Map<string, string>();
+  /** First words of names long enough to be read past one extra letter ("telegramm"). */
+  private readonly longHeads = new Set<string>();
 
   constructor(catalog: ServiceCatalog) {
     this.catalog = catalog;
@@ -201,6 +210,67 @@ export class ServiceMatcher {
         roles: f.roles,
       });
     }
+    this.buildTypos();
+  }
+
+  /**
+   * One-typo spellings of the words that start a name: two neighbouring letters swapped (words of
+   * TYPO_MIN_SWAP letters or more) or one letter left out (TYPO_MIN_DROP or more). A spelling that
+   * is itself a catalog word, or that two words share, is left out.
+   */
+  private buildTypos(): void {
+    const known = new Set<string>();
+    const walk = (node: TrieNode): void => {
+      for (const [w, child] of node.next) {
+        known.add(w);
+        walk(child);
+      }
+    };
+    walk(this.root);
+    // First words of aliases as written, of those with no condition to check on the text.
+    const heads = new Set<string>();
+    for (const service of this.services) {
+      for (const alias of service.aliases) {
+        if (typeof alias !== 'string' && Object.keys(alias).some((k) => k !== 'text' && k !== 'confidence'))
+          continue;
+        const first = phraseWords(typeof alias === 'string' ? alias : alias.text)[0];
+        if (first !== undefined && first.length >= TYPO_MIN_SWAP && /^[a-z]+$/.test(first)) heads.add(first);
+      }
+    }
+    const seen = new Map<string, string | null>();
+    const add = (variant: string, word: string): void => {
+      if (known.has(variant)) return;
+      const prev = seen.get(variant);
+      seen.set(variant, prev === undefined || prev === word ? word : null);
+    };
+    for (const w of heads) {
+      for (let k = 0; k + 1 < w.length; k++) {
+        const a = w.charAt(k);
+        const b = w.charAt(k + 1);
+        if (a !== b) add(w.slice(0, k) + b + a + w.slice(k + 2), w);
+      }
+      if (w.length >= TYPO_MIN_DROP) {
+        this.longHeads.add(w);
+        for (let k = 0; k < w.length; k++) add(w.slice(0, k) + w.slice(k + 1), w);
+      }
+    }
+    for (const [variant, word] of seen) if (word !== null) this.typos.set(variant, word);
+  }
+
+  /** The name word a misspelt word stands for, if any (never a plural: "Telegrams" is no typo). */
+  private typoOf(word: string): string | undefined {
+    if (word.length < TYPO_MIN_SWAP) return undefined;
+    const fixed = this.typos.get(word);
+    if (fixed !== undefined) return fixed;
+    if (word.length <= TYPO_MIN_DROP || word.endsWith('s')) return undefined;
+    let found: string | undefined;
+    for (let k = 0; k < word.length; k++) {
+      const shorter = word.slice(0, k) + word.slice(k + 1);
+      if (!this.longHeads.has(shorter)) continue;
+      if (found !== undefined && found !== shorter) return undefined;
+      found = shorter;
+    }
+    return found;
   }
 
   private addAlias(service: number, spec: AliasSpec): void {
@@ -276,6 +346,7 @@ export class ServiceMatcher {
     while (i < tokens.length) {
       const spans: { end: number; rules: Rule[] }[] = [];
       let node: TrieNode | undefined = this.root;
+      let misspelt = false;
       for (let j = i; j < tokens.length; j++) {
         const tok = tokens[j];
         if (!tok) break;
@@ -283,9 +354,23 @@ export class ServiceMatcher {
         // "only one. Note" is no "OneNote".
         const prevTok = j > i ? tokens[j - 1] : undefined;
         if (prevTok && !PHRASE_GAP.test(text.slice(prevTok.end, tok.start))) break;
-        node = node.next.get(tok.lower);
+        let child: TrieNode | undefined = node.next.get(tok.lower);
+        if (!child && j === i && /^\p{L}+$/u.test(tok.lower)) {
+          const fixed = this.typoOf(tok.lower);
+          child = fixed === undefined ? undefined : node.next.get(fixed);
+          misspelt = child !== undefined;
+        }
+        node = child;
         if (!node) break;
-        if (node.rules.length > 0) spans.push({ end: j + 1, rules: node.rules });
+        if (node.rules.length > 0) {
+          // A misspelt name counts only as a plain alias, with a lower confidence.
+          const rules = misspelt
+            ? node.rules
+                .filter((r) => r.kind === 'alias' && isPlain(r))
+                .map((r) => ({ ...r, weight: Math.min(r.weight, TYPO_CONFIDENCE) }))
+            : node.rules;
+          if (rules.length > 0) spans.push({ end: j + 1, rules });
+        }
       }
       let advanced = false;
       for (let k = spans.length - 1; k >= 0; k--) {

@@ -67,6 +67,20 @@ describe('detectServices: names', () => {
     expect(ids('Set a LineChart in the report')).toEqual([]);
   });
 
+  it('reads a name past one typo, with a lower confidence', () => {
+    expect(ids('Log leads to Goolge Sheets')).toEqual(['google-sheets']);
+    expect(ids('Alert the Telegarm group')).toEqual(['telegram']);
+    expect(ids('Post to the Telegramm channel')).toEqual(['telegram']);
+    expect(ids('Sync contacts to Hubsopt')).toEqual(['hubspot']);
+    expect(conf('Sync contacts to Hubsopt', 'hubspot')).toBeLessThan(
+      conf('Sync contacts to HubSpot', 'hubspot') ?? 0,
+    );
+    // Short names, plurals and names that need their exact casing or context get no such leeway.
+    expect(ids('Telegrams and slacking off')).toEqual([]);
+    expect(ids('Check the Gmial inbox')).toEqual([]);
+    expect(ids('Add a page in Notoin')).toEqual([]);
+  });
+
   it('matches plurals and possessives', () => {
     expect(ids('Save to a Google Sheet')).toEqual(['google-sheets']);
     expect(ids("Read Slack's channel history")).toEqual(['slack']);
