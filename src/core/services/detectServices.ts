@@ -476,7 +476,9 @@ export class ServiceMatcher {
         while (k < end + 2 && CONJUNCTIONS.has(tokens[k]?.lower ?? '')) k++;
         const next = tokens[k];
         if (!last || !next) break;
-        if (!COORDINATION_GAP.test(text.slice(last.end, next.start))) break;
+        // A list needs a separator: "Google Gemini Chat Model" lists nothing.
+        const gap = text.slice(last.end, next.start);
+        if (!COORDINATION_GAP.test(gap) || (k === end && !/[,/&+]/.test(gap))) break;
         end = k;
         const existing = startsAt.get(end);
         const found = /^\p{Lu}/u.test(next.raw) ? lookupAfter(prefix, text, tokens, end) : undefined;

@@ -53,6 +53,7 @@ describe('detectServices: names', () => {
     expect(ids('Watch Google Drive and drive sales')).toEqual(['google-drive']);
     expect(ids('Append to Google Sheets. Docs are attached')).toEqual(['google-sheets']);
     expect(ids('Use Notion and Docs')).toEqual(['notion']);
+    expect(ids('Answers with the Google Gemini Chat Model')).toEqual(['google-gemini']);
     // A negation covers the elided names too.
     expect(ids('Post to Slack, not Google Sheets or Docs')).toEqual(['slack']);
   });
