@@ -29,6 +29,11 @@ import {
   type WorkflowVersionRow,
 } from '../src/core/generation/workflowDefinitionEvents.ts';
 import { fnv1a64 } from '../src/core/insights/insight.ts';
+import { predictWorkflowLoad, type HourlyHistory } from '../src/core/forecasting/workflowPrediction.ts';
+import {
+  parseWorkflowDefinition,
+  type WorkflowDefinition,
+} from '../src/core/generation/workflowDefinition.ts';
 import { analyzeFailures, type RecordedEvidence } from '../src/core/troubleshooting/troubleshootAnalysis.ts';
 import type { ProcessorDefinition } from '../src/pipeline/processorDefinition.ts';
 import {
@@ -36,6 +41,7 @@ import {
   COMMANDS_DLQ_TOPIC,
   COMMANDS_TOPIC,
   DEFINITIONS_TOPIC,
+  OPTIMIZATIONS_TOPIC,
   TROUBLESHOOTING_TOPIC,
 } from '../src/topology/topics.ts';
 
@@ -43,7 +49,22 @@ import {
 export type CommandInput = Command & {
   readonly reliability?: ReadonlyMap<string, ServiceReliability>;
   readonly evidence?: RecordedEvidence | null;
+  readonly history?: HourlyHistory | null;
 };
+
+/** One prediction (workflow.optimizations.v1). */
+export interface OptimizationRecord {
+  readonly optimizationId: string;
+  readonly tenantId: string;
+  readonly workflowId: string | null;
+  readonly strategy: string;
+  readonly horizonHours: number;
+  readonly improvementsJson: string;
+  readonly appliedChangesJson: string;
+  readonly confidenceScore: number;
+  readonly createdAt: number;
+  readonly predictionJson: string;
+}
 
 export type SessionStatus = 'awaiting_user' | 'verifying' | 'resolved' | 'rolled_back' | 'no_action';
 
@@ -88,7 +109,8 @@ export type CommandOutput =
       readonly latestVersion: number;
     }
   | { readonly kind: 'result'; readonly result: CommandResult }
-  | { readonly kind: 'session'; readonly session: SessionRecord };
+  | { readonly kind: 'session'; readonly session: SessionRecord }
+  | { readonly kind: 'optimization'; readonly optimization: OptimizationRecord };
 
 export interface CommandState {
   projection: DefinitionProjection;
@@ -110,6 +132,8 @@ export interface CommandProcessorConfig {
     workflowId: string,
     now: number,
   ) => Promise<RecordedEvidence | null>;
+  /** Hourly history of a workflow (ClickHouse); none when absent. */
+  readonly historyOf?: (tenantId: string, workflowId: string, now: number) => Promise<HourlyHistory>;
   /** Results kept for duplicate detection, per input partition. */
   readonly rememberCommands?: number;
   /** How long a fix is watched before it is judged a failure and rolled back. Default 30 min. */
@@ -449,8 +473,81 @@ export function commandProcessor(
     return outputs;
   }
 
+  function predict(
+    state: CommandState,
+    command: Extract<CommandInput, { type: 'predict' }>,
+  ): CommandOutput[] {
+    const p = command.payload;
+    const reject = (code: string, message: string): CommandOutput[] => [
+      {
+        kind: 'result',
+        result: result(
+          command,
+          'rejected',
+          {},
+          { error: { code, message, retriable: false }, workflowId: p.workflowId },
+        ),
+      },
+    ];
+    let definition: WorkflowDefinition | undefined;
+    if (p.workflowJson !== null) {
+      try {
+        definition = parseWorkflowDefinition(JSON.parse(p.workflowJson));
+      } catch (error) {
+        return reject('invalid', `workflowJson: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    } else if (p.workflowId !== null) {
+      const wf = state.projection.workflows.get(p.workflowId);
+      if (wf?.tenantId === command.tenantId) {
+        definition = state.projection.versions.get(
+          `${p.workflowId}@${String(wf.currentVersion)}`,
+        )?.definition;
+      }
+    }
+    if (definition === undefined) {
+      return reject(
+        p.workflowId === null ? 'invalid' : 'not_found',
+        p.workflowId === null
+          ? 'workflowId or workflowJson is required'
+          : `workflow ${p.workflowId} not found`,
+      );
+    }
+    const hour = 3_600_000;
+    const history: HourlyHistory = command.history ?? {
+      start: Math.floor(command.issuedAt / hour) * hour,
+      executions: [],
+      successRate: [],
+      p95Ms: [],
+      costPerRunMicros: [],
+    };
+    const prediction = predictWorkflowLoad(definition, history, p.predictionHorizonHours);
+    const optimization: OptimizationRecord = {
+      optimizationId: command.commandId,
+      tenantId: command.tenantId,
+      workflowId: p.workflowId ?? definition.workflowId,
+      strategy: definition.strategy,
+      horizonHours: prediction.horizonHours,
+      improvementsJson: JSON.stringify(prediction.improvements),
+      appliedChangesJson: '[]',
+      confidenceScore: prediction.confidence,
+      createdAt: command.issuedAt,
+      predictionJson: JSON.stringify(prediction),
+    };
+    return [
+      { kind: 'optimization', optimization },
+      {
+        kind: 'result',
+        result: result(command, 'completed', prediction, {
+          workflowId: optimization.workflowId,
+          version: definition.version,
+        }),
+      },
+    ];
+  }
+
   function handle(state: CommandState, command: CommandInput): CommandOutput[] | null {
     if (command.type === 'troubleshoot') return troubleshoot(state, command);
+    if (command.type === 'predict') return predict(state, command);
     if (command.type === 'verify_resolution') return verify(state, command);
     if (command.type === 'generate') {
       const p = command.payload;
@@ -542,9 +639,7 @@ export function commandProcessor(
         ? (wf?.latestVersion ?? null)
         : command.type === 'roll_back'
           ? command.payload.toVersion
-          : command.type === 'record_feedback'
-            ? command.payload.version
-            : null;
+          : command.payload.version;
     outputs.push({
       kind: 'result',
       result: result(
@@ -565,13 +660,19 @@ export function commandProcessor(
     name: 'command-processor',
     input: COMMANDS_TOPIC,
     output: COMMAND_RESULTS_TOPIC,
-    extraOutputs: [DEFINITIONS_TOPIC, TROUBLESHOOTING_TOPIC],
-    route: (o) =>
-      o.kind === 'definition'
-        ? DEFINITIONS_TOPIC
-        : o.kind === 'session'
-          ? TROUBLESHOOTING_TOPIC
-          : COMMAND_RESULTS_TOPIC,
+    extraOutputs: [DEFINITIONS_TOPIC, TROUBLESHOOTING_TOPIC, OPTIMIZATIONS_TOPIC],
+    route: (o) => {
+      switch (o.kind) {
+        case 'definition':
+          return DEFINITIONS_TOPIC;
+        case 'session':
+          return TROUBLESHOOTING_TOPIC;
+        case 'optimization':
+          return OPTIMIZATIONS_TOPIC;
+        case 'result':
+          return COMMAND_RESULTS_TOPIC;
+      }
+    },
     deadLetters: COMMANDS_DLQ_TOPIC,
     parse(decoded) {
       const parsed = parseCommand(decoded);
@@ -580,6 +681,17 @@ export function commandProcessor(
     async enrich(command) {
       if (command.type === 'generate' && config.reliabilityOf !== undefined) {
         return { ...command, reliability: await config.reliabilityOf(command.tenantId, command.issuedAt) };
+      }
+      if (command.type === 'predict') {
+        const parsed = historyFromJson(command.payload.historicalDataJson, command.issuedAt);
+        if (parsed !== null) return { ...command, history: parsed };
+        if (config.historyOf !== undefined && command.payload.workflowId !== null) {
+          return {
+            ...command,
+            history: await config.historyOf(command.tenantId, command.payload.workflowId, command.issuedAt),
+          };
+        }
+        return command;
       }
       if (command.type === 'troubleshoot' && config.evidenceOf !== undefined) {
         const evidence = await config.evidenceOf(
@@ -637,14 +749,62 @@ export function commandProcessor(
         sessions: new Map(s.sessions),
       };
     },
-    outputKey: (o) =>
-      o.kind === 'definition'
-        ? o.event.tenantId
-        : o.kind === 'session'
-          ? o.session.tenantId
-          : o.result.tenantId,
-    outputValue: (o) =>
-      o.kind === 'result' ? o.result : o.kind === 'session' ? o.session : definitionRecord(o),
+    outputKey: (o) => {
+      switch (o.kind) {
+        case 'definition':
+          return o.event.tenantId;
+        case 'session':
+          return o.session.tenantId;
+        case 'optimization':
+          return o.optimization.tenantId;
+        case 'result':
+          return o.result.tenantId;
+      }
+    },
+    outputValue: (o) => {
+      switch (o.kind) {
+        case 'definition':
+          return definitionRecord(o);
+        case 'session':
+          return o.session;
+        case 'optimization':
+          return o.optimization;
+        case 'result':
+          return o.result;
+      }
+    },
+  };
+}
+
+/**
+ * Caller-supplied history (`historical_data`): hourly arrays, oldest first, ending now. Unknown
+ * shapes are ignored (the stored history is used instead).
+ */
+function historyFromJson(json: string | null, now: number): HourlyHistory | null {
+  if (json === null) return null;
+  const parsed = z
+    .object({
+      executions: z
+        .array(z.number().nonnegative())
+        .min(1)
+        .max(24 * 366),
+      successRate: z.array(z.number().min(0).max(1).nullable()).optional(),
+      p95Ms: z.array(z.number().nonnegative().nullable()).optional(),
+      costPerRunMicros: z.array(z.number().nonnegative().nullable()).optional(),
+    })
+    .safeParse(JSON.parse(json));
+  if (!parsed.success) return null;
+  const d = parsed.data;
+  const n = d.executions.length;
+  const fit = (xs: (number | null)[] | undefined): (number | null)[] =>
+    Array.from({ length: n }, (_, i) => xs?.[i] ?? null);
+  const hour = 3_600_000;
+  return {
+    start: Math.floor(now / hour) * hour - n * hour,
+    executions: d.executions,
+    successRate: fit(d.successRate),
+    p95Ms: fit(d.p95Ms),
+    costPerRunMicros: fit(d.costPerRunMicros),
   };
 }
 

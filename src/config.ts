@@ -88,6 +88,12 @@ export const configSchema = z.object({
     .positive()
     .default(5000)
     .describe('Longest time between two state snapshots of a processor partition in Redis.'),
+  PULSE_API_COMMAND_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe('How long the engine endpoints wait for a result before answering 202 with the command id.'),
   PULSE_TROUBLESHOOT_VERIFY_EVERY_MS: z.coerce
     .number()
     .int()

@@ -2,12 +2,14 @@
 // read-only SQL for analysts (in embedded mode this is the only way in, since chDB lets one
 // process open a data folder). Requests are validated with zod; a bad one gets a 400 naming
 // each failing field.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
 import { PulseError, errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StageMetrics } from '../pipeline/stageMetrics.ts';
+import type { Command, CommandResult } from '../core/commands/command.ts';
+import { CommandTimeoutError } from '../sdk/commandClient.ts';
 
 export const queryRequestSchema = z.object({
   sql: z.string().trim().min(1, 'sql must not be empty').max(100_000),
@@ -21,11 +23,74 @@ export const replayRequestSchema = z.object({
     'workflow_definition_events',
     'command_results',
     'troubleshooting_sessions',
+    'enhanced_workflow_optimization',
   ]),
   from: z.iso.datetime({ offset: true }).optional(),
 });
 
 export type ReplayRequest = z.infer<typeof replayRequestSchema>;
+
+const id = z.string().trim().min(1).max(256);
+const common = {
+  user_id: id,
+  tenant_id: id.default('default'),
+  /** reuse to retry safely: a command id is executed once */
+  command_id: id.optional(),
+};
+
+export const generateRequestSchema = z.object({
+  ...common,
+  description: z.string().trim().min(1).max(8192),
+  strategy: z.enum(['performance', 'cost', 'reliability', 'hybrid']).default('hybrid'),
+  workflow_id: id.optional(),
+  selected_services: z.array(id).max(50).default([]),
+});
+
+const errorLogSchema = z.union([
+  z.string().min(1).max(16_384),
+  z
+    .object({
+      service: id.optional(),
+      step_id: id.optional(),
+      log: z.string().min(1).max(16_384).optional(),
+      message: z.string().min(1).max(16_384).optional(),
+      http_status: z.number().int().min(100).max(599).nullable().optional(),
+      occurred_at: z.union([z.number().int(), z.iso.datetime({ offset: true })]).optional(),
+    })
+    .refine((l) => l.log !== undefined || l.message !== undefined, { message: 'log or message is required' }),
+]);
+
+export const analyzeRequestSchema = z.object({
+  ...common,
+  workflow_id: id,
+  error_logs: z.array(errorLogSchema).min(1).max(1000),
+  metrics: z.unknown().optional(),
+  auto_resolve: z.boolean().default(true),
+});
+
+export const predictRequestSchema = z
+  .object({
+    ...common,
+    workflow: z.union([id, z.record(z.string(), z.unknown())]).optional(),
+    workflow_id: id.optional(),
+    historical_data: z.unknown().optional(),
+    prediction_horizon: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 31)
+      .default(168),
+  })
+  .refine((r) => r.workflow !== undefined || r.workflow_id !== undefined, {
+    message: 'workflow (a definition or an id) or workflow_id is required',
+    path: ['workflow'],
+  });
+
+export interface CommandGateway {
+  request(command: Command, timeoutMs: number): Promise<CommandResult>;
+  newCommandId(): string;
+  readonly timeoutMs: number;
+}
 
 export interface ApiDeps {
   readonly reader: ClickHouseStore;
@@ -33,6 +98,8 @@ export interface ApiDeps {
   readonly health: () => Promise<Record<string, unknown>>;
   /** rebuilds a table from its topic (pulse replay); absent when this process runs no loader */
   readonly replay?: (request: ReplayRequest) => Promise<unknown>;
+  /** the command bus; absent when the process has no Kafka client for it */
+  readonly commands?: CommandGateway;
   readonly log: Logger;
 }
 
@@ -80,6 +147,137 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       const retriable = error instanceof PulseError ? error.retriable : false;
       return reply.code(retriable ? 503 : 500).send({ error: errorMessage(error), retriable });
     }
+  });
+
+  // The engines, through the command bus: 200 with the result when it comes within the gateway's
+  // timeout, 202 with the command id otherwise (GET /api/commands/:id answers once it is done).
+  const send = async (
+    reply: FastifyReply,
+    build: (base: { commandId: string; tenantId: string; userId: string; issuedAt: number }) => Command,
+    body: { user_id: string; tenant_id: string; command_id?: string | undefined },
+  ): Promise<unknown> => {
+    const gateway = deps.commands;
+    if (gateway === undefined)
+      return reply.code(503).send({ error: 'the command bus is not available', retriable: true });
+    const command = build({
+      commandId: body.command_id ?? gateway.newCommandId(),
+      tenantId: body.tenant_id,
+      userId: body.user_id,
+      issuedAt: Date.now(),
+    });
+    try {
+      const result = await gateway.request(command, gateway.timeoutMs);
+      const answer = {
+        command_id: result.commandId,
+        status: result.status,
+        workflow_id: result.workflowId,
+        version: result.version,
+        error: result.error,
+        result: JSON.parse(result.bodyJson) as unknown,
+      };
+      return await reply.code(result.status === 'rejected' ? 422 : 200).send(answer);
+    } catch (error) {
+      if (error instanceof CommandTimeoutError) {
+        return reply.code(202).send({
+          command_id: command.commandId,
+          status: 'accepted',
+          poll: `/api/commands/${command.commandId}`,
+        });
+      }
+      throw error;
+    }
+  };
+
+  app.post('/api/workflows/automation/generate', async (request, reply) => {
+    const parsed = generateRequestSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(badRequest(parsed.error.issues));
+    const b = parsed.data;
+    return send(
+      reply,
+      (base) => ({
+        ...base,
+        type: 'generate',
+        payload: {
+          description: b.description,
+          strategy: b.strategy,
+          workflowId: b.workflow_id ?? null,
+          selectedServices: b.selected_services,
+        },
+      }),
+      b,
+    );
+  });
+
+  app.post('/api/workflows/troubleshooting/analyze', async (request, reply) => {
+    const parsed = analyzeRequestSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(badRequest(parsed.error.issues));
+    const b = parsed.data;
+    const errorLogs = b.error_logs.map((l) =>
+      typeof l === 'string'
+        ? { service: null, stepId: null, log: l, httpStatus: null, occurredAt: null }
+        : {
+            service: l.service ?? null,
+            stepId: l.step_id ?? null,
+            log: l.log ?? l.message ?? '',
+            httpStatus: l.http_status ?? null,
+            occurredAt:
+              l.occurred_at === undefined
+                ? null
+                : typeof l.occurred_at === 'number'
+                  ? l.occurred_at
+                  : Date.parse(l.occurred_at),
+          },
+    );
+    return send(
+      reply,
+      (base) => ({
+        ...base,
+        type: 'troubleshoot',
+        payload: {
+          workflowId: b.workflow_id,
+          errorLogs,
+          metricsJson: b.metrics === undefined ? null : JSON.stringify(b.metrics),
+          autoResolve: b.auto_resolve,
+        },
+      }),
+      b,
+    );
+  });
+
+  app.post('/api/workflows/optimization/predict', async (request, reply) => {
+    const parsed = predictRequestSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send(badRequest(parsed.error.issues));
+    const b = parsed.data;
+    const definition = typeof b.workflow === 'object' ? b.workflow : undefined;
+    const workflowId = typeof b.workflow === 'string' ? b.workflow : (b.workflow_id ?? null);
+    return send(
+      reply,
+      (base) => ({
+        ...base,
+        type: 'predict',
+        payload: {
+          workflowId,
+          workflowJson: definition === undefined ? null : JSON.stringify(definition),
+          historicalDataJson: b.historical_data === undefined ? null : JSON.stringify(b.historical_data),
+          predictionHorizonHours: b.prediction_horizon,
+        },
+      }),
+      b,
+    );
+  });
+
+  app.get('/api/commands/:id', async (request, reply) => {
+    const parsed = z.object({ id }).safeParse(request.params);
+    if (!parsed.success) return reply.code(400).send(badRequest(parsed.error.issues));
+    const rows = await deps.reader.query<Record<string, unknown>>(
+      `SELECT command_id, command_type, status, error_code, error_message, workflow_id, version, body
+       FROM ${deps.reader.target.database}.command_results FINAL WHERE command_id = {id:String} LIMIT 1`,
+      { id: parsed.data.id },
+    );
+    const row = rows[0];
+    if (row === undefined)
+      return reply.code(404).send({ error: 'no result yet', command_id: parsed.data.id });
+    return { ...row, body: undefined, result: JSON.parse(String(row.body)) as unknown };
   });
 
   app.setErrorHandler((error, _request, reply) => {

@@ -27,7 +27,9 @@ import {
   troubleshootEvidence,
 } from '../adapters/clickhouse/troubleshootEvidenceQuery.ts';
 import { sessionsLoader } from '../../pipelines/sessionsLoader.ts';
-import { createCommandClient, type CommandClient } from '../sdk/commandClient.ts';
+import { optimizationsLoader } from '../../pipelines/optimizationsLoader.ts';
+import { workflowHistory } from '../adapters/clickhouse/workflowHistoryQuery.ts';
+import { createCommandClient, newCommandId, type CommandClient } from '../sdk/commandClient.ts';
 import { registerTopicSchemas } from '../topology/schemaSetup.ts';
 import { topicCatalog, topicName } from '../topology/topics.ts';
 import type { LoaderDefinition } from './loaderDefinition.ts';
@@ -47,6 +49,7 @@ export const STAGES = [
   'definitions-loader',
   'command-results-loader',
   'sessions-loader',
+  'optimizations-loader',
 ] as const;
 export type StageName = (typeof STAGES)[number];
 
@@ -110,6 +113,7 @@ export async function startPulseProcess(
     stages.has('definitions-loader') ||
     stages.has('command-results-loader') ||
     stages.has('sessions-loader') ||
+    stages.has('optimizations-loader') ||
     // generation reads live service reliability
     stages.has('command-processor') ||
     options.api !== false;
@@ -212,23 +216,32 @@ export async function startPulseProcess(
       reliabilityOf: (tenantId, now) => serviceReliability(reader, config.CLICKHOUSE_DATABASE, tenantId, now),
       evidenceOf: (tenantId, workflowId, now) =>
         troubleshootEvidence(reader, config.CLICKHOUSE_DATABASE, tenantId, workflowId, now),
+      historyOf: (tenantId, workflowId, now) =>
+        workflowHistory(reader, config.CLICKHOUSE_DATABASE, tenantId, workflowId, now),
       verifyWindowMs: config.PULSE_TROUBLESHOOT_VERIFY_WINDOW_MS,
     });
     handles.set('command-processor', await startProcessorStage(definition));
   }
   if (stages.has('sessions-loader')) handles.set('sessions-loader', await startLoaderStage(sessionsLoader));
+  if (stages.has('optimizations-loader'))
+    handles.set('optimizations-loader', await startLoaderStage(optimizationsLoader));
 
   // The verifier: for every session whose fix is being watched, reports the runs of the fixed
   // version so far as a verify_resolution command; the command processor gives the verdict. One
   // command id per session and period, so a verifier restarted within a period repeats nothing.
-  let verifier: { client: CommandClient; timer: NodeJS.Timeout } | undefined;
-  if (stages.has('command-processor') && stages.has('sessions-loader') && reader !== undefined) {
-    const client = await createCommandClient({
-      brokers: config.PULSE_KAFKA_BROKERS,
-      registryUrl: config.PULSE_SCHEMA_REGISTRY_URL,
-      topicPrefix: prefix,
-      logger: log,
-    });
+  const verifies = stages.has('command-processor') && stages.has('sessions-loader') && reader !== undefined;
+  const commandClient: CommandClient | undefined =
+    verifies || options.api !== false
+      ? await createCommandClient({
+          brokers: config.PULSE_KAFKA_BROKERS,
+          registryUrl: config.PULSE_SCHEMA_REGISTRY_URL,
+          topicPrefix: prefix,
+          logger: log,
+        })
+      : undefined;
+  let verifier: { timer: NodeJS.Timeout } | undefined;
+  if (verifies && commandClient !== undefined) {
+    const client = commandClient;
     const every = config.PULSE_TROUBLESHOOT_VERIFY_EVERY_MS;
     let busy = false;
     const check = async (): Promise<void> => {
@@ -257,7 +270,7 @@ export async function startPulseProcess(
           busy = false;
         });
     }, every);
-    verifier = { client, timer };
+    verifier = { timer };
   }
 
   let apiUrl = '';
@@ -275,6 +288,15 @@ export async function startPulseProcess(
             stages: [...handles.keys()],
           }),
           log,
+          ...(commandClient === undefined
+            ? {}
+            : {
+                commands: {
+                  request: (command, timeoutMs) => commandClient.request(command, timeoutMs),
+                  newCommandId,
+                  timeoutMs: config.PULSE_API_COMMAND_TIMEOUT_MS,
+                },
+              }),
           replay:
             store === undefined
               ? undefined
@@ -287,6 +309,7 @@ export async function startPulseProcess(
                     workflow_definition_events: [definitionsLoader, 'occurred_at'],
                     command_results: [commandResultsLoader, 'issued_at'],
                     troubleshooting_sessions: [sessionsLoader, 'start_time'],
+                    enhanced_workflow_optimization: [optimizationsLoader, 'created_at'],
                   }[request.table] as [LoaderDefinition<unknown>, string];
                   return replayTable({
                     kafka,
@@ -317,11 +340,9 @@ export async function startPulseProcess(
     stages: handles,
     ready: Promise.all([...handles.values()].map((h) => h.ready)).then(() => undefined),
     async stop() {
-      if (verifier !== undefined) {
-        clearInterval(verifier.timer);
-        await verifier.client.close();
-      }
+      if (verifier !== undefined) clearInterval(verifier.timer);
       await api?.close();
+      await commandClient?.close();
       await Promise.all([...handles.values()].map((h) => h.stop()));
       await state.close();
       await reader?.close();

@@ -29,6 +29,8 @@ export const DEFINITIONS_TOPIC = 'workflow.definitions.v1';
 export const DEFINITIONS_DLQ_TOPIC = 'workflow.definitions.dlq.v1';
 export const TROUBLESHOOTING_TOPIC = 'workflow.troubleshooting.v1';
 export const TROUBLESHOOTING_DLQ_TOPIC = 'workflow.troubleshooting.dlq.v1';
+export const OPTIMIZATIONS_TOPIC = 'workflow.optimizations.v1';
+export const OPTIMIZATIONS_DLQ_TOPIC = 'workflow.optimizations.dlq.v1';
 
 export const topicCatalog: readonly TopicSpec[] = [
   {
@@ -147,6 +149,22 @@ export const topicCatalog: readonly TopicSpec[] = [
     cleanupPolicy: 'delete',
     valueSchema: null,
     description: 'Session records the sessions loader could not decode or validate.',
+  },
+  {
+    name: OPTIMIZATIONS_TOPIC,
+    partitions: 3,
+    retentionMs: 90 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: 'workflow.optimizations.v1.avsc',
+    description: 'Predictions and suggested optimizations from predict commands; key = tenantId.',
+  },
+  {
+    name: OPTIMIZATIONS_DLQ_TOPIC,
+    partitions: 1,
+    retentionMs: 30 * DAY,
+    cleanupPolicy: 'delete',
+    valueSchema: null,
+    description: 'Optimization records the optimizations loader could not decode or validate.',
   },
 ];
 

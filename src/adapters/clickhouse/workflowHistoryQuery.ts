@@ -1,0 +1,47 @@
+// Hourly history of one workflow from the metrics pipeline, for prediction.
+import type { HourlyHistory } from '../../core/forecasting/workflowPrediction.ts';
+import type { ClickHouseStore } from './clickhouseStore.ts';
+
+const HOUR = 3_600_000;
+
+/** The `days` days of whole hours before `now`; hours without runs have 0 executions. */
+export async function workflowHistory(
+  reader: ClickHouseStore,
+  database: string,
+  tenantId: string,
+  workflowId: string,
+  now: number,
+  days = 28,
+): Promise<HourlyHistory> {
+  const end = Math.floor(now / HOUR) * HOUR;
+  const start = end - days * 24 * HOUR;
+  const rows = await reader.query<{
+    t: string | number;
+    executions: string | number;
+    success_rate: number | null;
+    p95: number | null;
+    cost: string | number | null;
+  }>(
+    `SELECT toUnixTimestamp(window_start) * 1000 AS t, executions, success_rate,
+            pulseSketchQuantile(duration_bins, duration_zero_count, sketch_alpha, 0.95) AS p95,
+            cost_per_run_micros AS cost
+     FROM ${database}.workflow_metrics_1h
+     WHERE scope = 'workflow' AND key = {key:String}
+       AND window_start >= fromUnixTimestamp64Milli({from:Int64}) AND window_start < fromUnixTimestamp64Milli({to:Int64})`,
+    { key: `${tenantId}/${workflowId}`, from: start, to: end },
+  );
+  const n = days * 24;
+  const executions = new Array<number>(n).fill(0);
+  const successRate = new Array<number | null>(n).fill(null);
+  const p95Ms = new Array<number | null>(n).fill(null);
+  const costPerRunMicros = new Array<number | null>(n).fill(null);
+  for (const r of rows) {
+    const i = Math.round((Number(r.t) - start) / HOUR);
+    if (i < 0 || i >= n) continue;
+    executions[i] = Number(r.executions);
+    successRate[i] = r.success_rate;
+    p95Ms[i] = r.p95;
+    costPerRunMicros[i] = r.cost === null ? null : Number(r.cost);
+  }
+  return { start, executions, successRate, p95Ms, costPerRunMicros };
+}
