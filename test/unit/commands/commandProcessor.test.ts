@@ -126,17 +126,39 @@ describe('command processor', () => {
     expect(results(other)[0]).toMatchObject({ status: 'rejected', error: { code: 'not_found' } });
   });
 
-  it('leaves troubleshoot and predict commands to their own processors', () => {
+  it('predicts a stored workflow from the history given, and rejects an unknown one', async () => {
     const p = commandProcessor();
-    const command: Command = {
-      commandId: 'c9',
+    const state = p.initialState();
+    const created = results(p.apply(state, generate('c1'), '0').outputs)[0];
+    const predict = (commandId: string, workflowId: string): Command => ({
+      commandId,
       type: 'predict',
       tenantId: 't1',
       userId: 'ana',
       issuedAt: NOW,
-      payload: { workflowId: 'w', workflowJson: null, historicalDataJson: null, predictionHorizonHours: 168 },
-    };
-    expect(p.apply(p.initialState(), command, '0').outputs).toEqual([]);
+      payload: {
+        workflowId,
+        workflowJson: null,
+        historicalDataJson: JSON.stringify({
+          executions: Array.from({ length: 24 * 7 }, (_, h) => 50 + (h % 24)),
+        }),
+        predictionHorizonHours: 48,
+      },
+    });
+    // enrich turns historical_data into the history apply forecasts from (as the runner does).
+    const enriched = (await p.enrich?.(predict('c2', created?.workflowId ?? ''))) ?? predict('c2', '');
+    const out = p.apply(state, enriched, '1').outputs;
+    expect(out.map((o) => o.kind)).toEqual(['optimization', 'result']);
+    expect(out.map((o) => p.route?.(o))).toEqual([
+      'workflow.optimizations.v1',
+      'workflow.command-results.v1',
+    ]);
+    const prediction = JSON.parse(results(out)[0]?.bodyJson ?? '{}') as { executions: { point: number[] } };
+    expect(prediction.executions.point).toHaveLength(48);
+    expect(results(p.apply(state, predict('c3', 'nope'), '2').outputs)[0]).toMatchObject({
+      status: 'rejected',
+      error: { code: 'not_found' },
+    });
   });
 
   it('continues from a JSON snapshot exactly like an uninterrupted run', () => {
