@@ -22,19 +22,11 @@ import { createExecutionPublisher } from '../sdk/executionPublisher.ts';
 import { stackUp } from '../stack/localStack.ts';
 import { EXECUTIONS_TOPIC, INSIGHTS_TOPIC, METRICS_TOPIC, topicName } from '../topology/topics.ts';
 import { makeStormEvents } from '../core/demo/stormScenario.ts';
+import { flag, quantile } from './benchArgs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MINUTE = 60_000;
 const HISTORY_MINUTES = 150;
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i === -1 ? undefined : Number(process.argv[i + 1]);
-  return value === undefined || !Number.isFinite(value) ? fallback : value;
-}
-
-const quantile = (sorted: readonly number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 
 async function main(): Promise<void> {
   const liveMinutes = flag('minutes', 5);
