@@ -10,7 +10,7 @@ import { RedisState } from '../adapters/redis/redisState.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { buildApi } from '../api/apiServer.ts';
 import type { PulseConfig } from '../config.ts';
-import { NonRetriableError } from '../errors.ts';
+import { NonRetriableError, PulseError, errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { archiveLoader } from '../../pipelines/archiveLoader.ts';
 import { metricsLoader } from '../../pipelines/metricsLoader.ts';
@@ -86,10 +86,22 @@ export async function applyAllTopics(config: PulseConfig, log: Logger): Promise<
     { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'pulse-admin' },
     log,
   );
-  return applyTopics(
-    kafka,
-    topicCatalog.map((t) => ({ ...t, fullName: topicName(config.PULSE_TOPIC_PREFIX, t.name) })),
-  );
+  const specs = topicCatalog.map((t) => ({ ...t, fullName: topicName(config.PULSE_TOPIC_PREFIX, t.name) }));
+  // Right after a broker (re)start its partitions are still loading and metadata calls fail with
+  // retriable errors for a few seconds: wait for it rather than fail the start-up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyTopics(kafka, specs);
+    } catch (error) {
+      if (!(error instanceof PulseError) || !error.retriable || attempt >= 30) throw error;
+      log.warn('applying topics failed, retrying', {
+        module: 'process',
+        attempt,
+        error: errorMessage(error),
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 export async function startPulseProcess(
