@@ -108,6 +108,10 @@ export function registerDemoCommand(program: Command): void {
           `SELECT count() AS n, countIf(version > 1) AS corrected, toString(max(window_start)) AS last
            FROM ${db}.workflow_metrics_1m_v`,
         );
+        const [insights] = await store.query<{ open: string; all: string; latest: string | null }>(
+          `SELECT countIf(state = 'open') AS open, count() AS all, argMax(description, generated_at) AS latest
+           FROM ${db}.performance_insights_current`,
+        );
         const elapsed = ((Date.now() - started) / 1000).toFixed(0);
         if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
         out(
@@ -115,6 +119,9 @@ export function registerDemoCommand(program: Command): void {
         );
         out(
           `metrics: ${windows?.n ?? 0} closed 1-minute windows (${windows?.corrected ?? 0} corrected by late events), latest ${windows?.last ?? 'none yet'} — see pulse.workflow_metrics_1m_merged`,
+        );
+        out(
+          `insights: ${insights?.open ?? 0} open of ${insights?.all ?? 0}${Number(insights?.all ?? 0) > 0 ? `, latest: ${insights?.latest ?? ''}` : ' (detectors learn a baseline for about 2 hours of event time first)'} — see pulse.performance_insights_current`,
         );
         const columns = ['service', 'completed', 'failed', 'retried', 'p95_ms', 'top_error'].map((name) => ({
           name,
