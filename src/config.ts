@@ -44,7 +44,7 @@ export const configSchema = z.object({
   PULSE_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error', 'silent'])
     .default('info')
-    .describe('Log level.'),
+    .describe('Log level (debug, info, warn, error, silent); logs are JSON lines on stderr.'),
   PULSE_LOADER_BATCH_MAX: positiveInt
     .default(5000)
     .describe('Largest number of events one loader insert carries.'),
