@@ -134,7 +134,12 @@ export interface CommandProcessorConfig {
   ) => Promise<RecordedEvidence | null>;
   /** Hourly history of a workflow (ClickHouse); none when absent. */
   readonly historyOf?: (tenantId: string, workflowId: string, now: number) => Promise<HourlyHistory>;
-  /** Results kept for duplicate detection, per input partition. */
+  /**
+   * Results kept to answer duplicates with, per input partition (they are in every snapshot, so
+   * this bounds its size). An older duplicate is decided again, but every event a command appends
+   * carries an id derived from the commandId, already applied: it is answered without appending
+   * anything twice. Default 2000.
+   */
   readonly rememberCommands?: number;
   /** How long a fix is watched before it is judged a failure and rolled back. Default 30 min. */
   readonly verifyWindowMs?: number;
@@ -251,7 +256,7 @@ function workflowCommand(command: Command): WorkflowCommand | { invalid: string 
 export function commandProcessor(
   config: CommandProcessorConfig = {},
 ): ProcessorDefinition<CommandState, CommandInput, CommandOutput> {
-  const remember = config.rememberCommands ?? 50_000;
+  const remember = config.rememberCommands ?? 2000;
   const verifyWindowMs = config.verifyWindowMs ?? 30 * 60_000;
   const verifyMinRuns = config.verifyMinRuns ?? 10;
 

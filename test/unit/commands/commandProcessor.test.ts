@@ -170,3 +170,21 @@ describe('command processor', () => {
     expect(p.apply(b, generate('c2'), '2').outputs).toEqual(p.apply(a, generate('c2'), '2').outputs);
   });
 });
+
+describe('command processor, past its duplicate memory', () => {
+  it('still creates no second workflow for a generate command seen long ago', () => {
+    const p = commandProcessor({ rememberCommands: 1 });
+    const state = p.initialState();
+    const first = p.apply(state, generate('old'), '0').outputs;
+    p.apply(state, generate('newer'), '1');
+    const again = p.apply(state, generate('old'), '2').outputs;
+    expect(events(first)).toHaveLength(1);
+    expect(events(again)).toEqual([]);
+    // Its event id was applied already: the same workflow is answered, nothing is appended.
+    expect(results(again)[0]).toMatchObject({
+      status: 'completed',
+      workflowId: results(first)[0]?.workflowId,
+    });
+    expect(state.projection.workflows.size).toBe(2);
+  });
+});
