@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig, type PulseConfig } from '../config.ts';
+import { parseConfig } from '../config.ts';
 import type { Command } from '../core/commands/command.ts';
 import { metricsRow } from '../core/metrics/metricsRow.ts';
 import { DDSketch } from '../core/metrics/ddSketch.ts';
@@ -18,7 +18,7 @@ import { createLogger, setLogLevel } from '../logger.ts';
 import { startPulseProcess } from '../pipeline/pulseProcess.ts';
 import { createCommandClient, newCommandId } from '../sdk/commandClient.ts';
 import { stackUp } from '../stack/localStack.ts';
-import { flag, quantile } from './benchArgs.ts';
+import { benchConfig, flag, quantile } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOUR = 3_600_000;
@@ -31,13 +31,7 @@ async function main(): Promise<void> {
   const base = parseConfig(process.env);
   await stackUp(base, root, log);
   const id = randomBytes(3).toString('hex');
-  const config: PulseConfig = {
-    ...base,
-    PULSE_TOPIC_PREFIX: `bench.${id}.`,
-    PULSE_CONSUMER_GROUP_PREFIX: `bench-${id}`,
-    PULSE_CHDB_PATH: path.join('.data', `bench-${id}-engines`),
-    PULSE_LOG_LEVEL: 'warn',
-  };
+  const config = benchConfig(base, id, 'engines');
   const pulse = await startPulseProcess(config, root, log, {
     api: false,
     stages: ['command-processor', 'definitions-loader', 'command-results-loader', 'optimizations-loader'],

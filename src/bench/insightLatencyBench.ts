@@ -15,14 +15,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
-import { parseConfig, type PulseConfig } from '../config.ts';
+import { parseConfig } from '../config.ts';
 import { createLogger, setLogLevel } from '../logger.ts';
 import { startPulseProcess } from '../pipeline/pulseProcess.ts';
 import { createExecutionPublisher } from '../sdk/executionPublisher.ts';
 import { stackUp } from '../stack/localStack.ts';
 import { EXECUTIONS_TOPIC, INSIGHTS_TOPIC, METRICS_TOPIC, topicName } from '../topology/topics.ts';
 import { makeStormEvents } from '../core/demo/stormScenario.ts';
-import { flag, quantile } from './benchArgs.ts';
+import { benchConfig, flag, quantile } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MINUTE = 60_000;
@@ -37,13 +37,7 @@ async function main(): Promise<void> {
   const base = parseConfig(process.env);
   await stackUp(base, root, log);
   const id = randomBytes(3).toString('hex');
-  const config: PulseConfig = {
-    ...base,
-    PULSE_TOPIC_PREFIX: `bench.${id}.`,
-    PULSE_CONSUMER_GROUP_PREFIX: `bench-${id}`,
-    PULSE_METRICS_IDLE_TIMEOUT_MS: 0,
-    PULSE_LOG_LEVEL: 'warn',
-  };
+  const config = benchConfig(base, id, 'insights');
   const pulse = await startPulseProcess(config, root, log, {
     api: false,
     stages: ['metrics-processor', 'detection-processor'],

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
-import { parseConfig, type PulseConfig } from '../config.ts';
+import { parseConfig } from '../config.ts';
 import { simulateExecution, simulateWorkflows } from '../core/demo/executionSimulator.ts';
 import { seededRandom } from '../core/seededRandom.ts';
 import type { ExecutionEvent } from '../core/executionEvent.ts';
@@ -25,7 +25,7 @@ import { createLogger, setLogLevel } from '../logger.ts';
 import { startPulseProcess } from '../pipeline/pulseProcess.ts';
 import { stackUp } from '../stack/localStack.ts';
 import { EXECUTIONS_TOPIC, METRICS_TOPIC, topicName } from '../topology/topics.ts';
-import { flag } from './benchArgs.ts';
+import { benchConfig, flag } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -144,19 +144,6 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function benchConfig(base: PulseConfig, id: string, stage: string): PulseConfig {
-  return {
-    ...base,
-    PULSE_TOPIC_PREFIX: `bench.${id}.`,
-    PULSE_CONSUMER_GROUP_PREFIX: `bench-${id}-${stage}`,
-    PULSE_CHDB_PATH: path.join('.data', `bench-${id}-${stage}`),
-    PULSE_API_PORT: base.PULSE_API_PORT + 17,
-    PULSE_METRICS_IDLE_TIMEOUT_MS: 0,
-    PULSE_LOADER_BATCH_MAX: 20_000,
-    PULSE_LOG_LEVEL: 'warn',
-  };
 }
 
 async function main(): Promise<void> {
