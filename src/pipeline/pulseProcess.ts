@@ -242,24 +242,31 @@ export async function startPulseProcess(
   // version so far as a verify_resolution command; the command processor gives the verdict. One
   // command id per session and period, so a verifier restarted within a period repeats nothing.
   const verifies = stages.has('command-processor') && stages.has('sessions-loader') && reader !== undefined;
-  const commandClient: CommandClient | undefined =
-    verifies || options.api !== false
-      ? await createCommandClient({
-          brokers: config.PULSE_KAFKA_BROKERS,
-          registryUrl: config.PULSE_SCHEMA_REGISTRY_URL,
-          topicPrefix: prefix,
-          logger: log,
-        })
-      : undefined;
+  // Connected on first use (joining its consumer group takes seconds): a process whose API gets
+  // no engine request and that verifies nothing never pays for it. A failed connect is retried
+  // by the next use.
+  let commandClient: Promise<CommandClient> | undefined;
+  const commands = (): Promise<CommandClient> =>
+    (commandClient ??= createCommandClient({
+      brokers: config.PULSE_KAFKA_BROKERS,
+      registryUrl: config.PULSE_SCHEMA_REGISTRY_URL,
+      topicPrefix: prefix,
+      logger: log,
+    }).catch((error: unknown) => {
+      commandClient = undefined;
+      throw error;
+    }));
   let verifier: { timer: NodeJS.Timeout } | undefined;
-  if (verifies && commandClient !== undefined) {
-    const client = commandClient;
+  if (verifies) {
     const every = config.PULSE_TROUBLESHOOT_VERIFY_EVERY_MS;
     let busy = false;
     const check = async (): Promise<void> => {
       const db = config.CLICKHOUSE_DATABASE;
       const period = Math.floor(Date.now() / every);
-      for (const s of await sessionsToVerify(reader, db)) {
+      const sessions = await sessionsToVerify(reader, db);
+      if (sessions.length === 0) return;
+      const client = await commands();
+      for (const s of sessions) {
         const seen = await runsSince(reader, db, s.tenantId, s.workflowId, s.appliedVersion, s.publishedAt);
         await client.send({
           commandId: `${s.sessionId}/verify/${String(period)}`,
@@ -300,15 +307,11 @@ export async function startPulseProcess(
             stages: [...handles.keys()],
           }),
           log,
-          ...(commandClient === undefined
-            ? {}
-            : {
-                commands: {
-                  request: (command, timeoutMs) => commandClient.request(command, timeoutMs),
-                  newCommandId,
-                  timeoutMs: config.PULSE_API_COMMAND_TIMEOUT_MS,
-                },
-              }),
+          commands: {
+            request: async (command, timeoutMs) => (await commands()).request(command, timeoutMs),
+            newCommandId,
+            timeoutMs: config.PULSE_API_COMMAND_TIMEOUT_MS,
+          },
           replay:
             store === undefined
               ? undefined
@@ -354,7 +357,7 @@ export async function startPulseProcess(
     async stop() {
       if (verifier !== undefined) clearInterval(verifier.timer);
       await api?.close();
-      await commandClient?.close();
+      await commandClient?.then((c) => c.close()).catch(() => undefined);
       await Promise.all([...handles.values()].map((h) => h.stop()));
       await state.close();
       await reader?.close();
