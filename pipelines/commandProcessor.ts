@@ -21,6 +21,7 @@ import {
   decide,
   emptyProjection,
   replay,
+  versionKey,
   type DefinitionProjection,
   type FeedbackRow,
   type WorkflowCommand,
@@ -175,7 +176,7 @@ function historyOf(projection: DefinitionProjection, tenantId: string): UserHist
   const previousWorkflows = [...projection.workflows.values()]
     .filter((w) => w.tenantId === tenantId)
     .map((w) => {
-      const current = projection.versions.get(`${w.workflowId}@${String(w.currentVersion)}`);
+      const current = projection.versions.get(versionKey(w.workflowId, w.currentVersion));
       return {
         workflowId: w.workflowId,
         name: w.name,
@@ -303,7 +304,7 @@ export function commandProcessor(
     const wf = state.projection.workflows.get(p.workflowId);
     const known = wf !== undefined && wf.tenantId === command.tenantId;
     const current = known
-      ? state.projection.versions.get(`${p.workflowId}@${String(wf.currentVersion)}`)
+      ? state.projection.versions.get(versionKey(p.workflowId, wf.currentVersion))
       : undefined;
     const versions = [...state.projection.versions.values()]
       .filter((v) => v.workflowId === p.workflowId && v.tenantId === command.tenantId)
@@ -504,9 +505,7 @@ export function commandProcessor(
     } else if (p.workflowId !== null) {
       const wf = state.projection.workflows.get(p.workflowId);
       if (wf?.tenantId === command.tenantId) {
-        definition = state.projection.versions.get(
-          `${p.workflowId}@${String(wf.currentVersion)}`,
-        )?.definition;
+        definition = state.projection.versions.get(versionKey(p.workflowId, wf.currentVersion))?.definition;
       }
     }
     if (definition === undefined) {
