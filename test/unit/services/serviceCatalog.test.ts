@@ -13,7 +13,7 @@ import {
 import { phraseWords } from '../../../src/core/services/tokenize.ts';
 
 const catalog = defaultCatalog();
-const sharedDir = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'service-detection');
+const fixturesDir = path.resolve(import.meta.dirname, '..', '..', 'fixtures');
 
 function aliasTexts(): { id: string; text: string }[] {
   return catalog.services.flatMap((s) =>
@@ -154,9 +154,9 @@ describe('service catalog', () => {
     expect(withLimits).toBeGreaterThanOrEqual(50);
   });
 
-  // ../shared sits beside the repository in every checkout of this workplace, CI's included.
+  // A copy of the dev set's node map (test/fixtures/README.md says where it comes from).
   it('has every service slug of the n8n node map', () => {
-    const map = JSON.parse(readFileSync(path.join(sharedDir, 'n8n-node-map.json'), 'utf8')) as {
+    const map = JSON.parse(readFileSync(path.join(fixturesDir, 'n8n-node-map.json'), 'utf8')) as {
       services: Record<string, string>;
       providers: Record<string, string | null>;
       credential_types: Record<string, string>;
