@@ -12,6 +12,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_DETECTOR_CONFIG } from '../../src/core/detection/anomalyDetector.ts';
+import type { DetectorConfig } from '../../src/core/detection/anomalyDetector.ts';
 import { CsvAnomalyScorer, parseCsvTimestamp } from '../../src/core/detection/csvAnomalyScorer.ts';
 import {
   NAB_STANDARD_PROFILE,
@@ -25,14 +27,18 @@ const { values: args } = parseArgs({
     nab: { type: 'string', default: '../shared/nab' },
     json: { type: 'boolean', default: false },
     'no-files': { type: 'boolean', default: false },
+    cv: { type: 'boolean', default: false },
   },
 });
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const nabDir = resolve(repoRoot, args.nab);
 
 /** Runs one CSV through the same scorer `pulse detect` uses and returns its rows and scores. */
-function detectFile(path: string): { timestamps: number[]; scores: number[] } {
-  const scorer = new CsvAnomalyScorer();
+function detectFile(
+  path: string,
+  config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
+): { timestamps: number[]; scores: number[] } {
+  const scorer = new CsvAnomalyScorer(config);
   const timestamps: number[] = [];
   const scores: number[] = [];
   let header = true;
@@ -75,8 +81,173 @@ const files: NabFile[] = names.map((name) => {
 });
 const detectMs = performance.now() - started;
 
-const result = nabScoreCorpus(files, NAB_STANDARD_PROFILE);
+// --cv: leave-one-folder-out cross-validation of everything fitted to labels. The alarm threshold and
+// the tuned detector parameters (CV_AXES, a full grid) are chosen jointly on the other folders, by
+// their summed raw NAB score there, and the held-out folder is scored with that choice. A folder
+// without labelled windows (artificialNoAnomaly) cannot be scored when held out (its null and perfect
+// scores are both 0), so it always trains: its false alarms count against every candidate.
+interface CvAxis {
+  readonly name: string;
+  readonly values: readonly number[];
+  readonly get: (c: DetectorConfig) => number;
+  readonly set: (c: DetectorConfig, v: number) => DetectorConfig;
+}
+const CV_AXES: readonly CvAxis[] = [
+  {
+    name: 'range.surprise',
+    values: [0, 5, 6, 7, 8],
+    get: (c) => c.range.surprise,
+    set: (c, v) => ({ ...c, range: { ...c.range, surprise: v } }),
+  },
+  {
+    name: 'likelihood.penalty',
+    values: [3, 4, 5],
+    get: (c) => c.likelihood.penalty,
+    set: (c, v) => ({ ...c, likelihood: { ...c.likelihood, penalty: v } }),
+  },
+  {
+    name: 'likelihood.rawFloor',
+    values: [1.5, 2, 2.5],
+    get: (c) => c.likelihood.rawFloor,
+    set: (c, v) => ({ ...c, likelihood: { ...c.likelihood, rawFloor: v } }),
+  },
+];
+
+const describeSettings = (settings: readonly number[]): string =>
+  CV_AXES.map((axis, k) => `${axis.name} ${settings[k]}`).join(', ');
+
+function runCrossValidation(): void {
+  const cvStarted = performance.now();
+  const shipped = CV_AXES.map((axis) => axis.get(DEFAULT_DETECTOR_CONFIG));
+  const grid = CV_AXES.reduce<number[][]>(
+    (acc, axis) => acc.flatMap((prefix) => axis.values.map((v) => [...prefix, v])),
+    [[]],
+  );
+  // The shipped defaults first (re-using their scores), so that a tie keeps them.
+  const isShipped = (settings: readonly number[]): boolean => settings.every((v, k) => v === shipped[k]);
+  const candidates = [shipped, ...grid.filter((g) => !isShipped(g))].map((settings) => {
+    if (isShipped(settings)) return { settings, files };
+    const config = CV_AXES.reduce((c, axis, k) => axis.set(c, settings[k] ?? 0), DEFAULT_DETECTOR_CONFIG);
+    const scored = files.map((f) => ({
+      ...f,
+      scores: detectFile(join(nabDir, 'data', f.name), config).scores,
+    }));
+    return { settings, files: scored };
+  });
+  const inside = (folder: string) => (f: NabFile) => f.name.startsWith(`${folder}/`);
+  const outside = (folder: string) => (f: NabFile) => !f.name.startsWith(`${folder}/`);
+  const labelled = folders.filter((folder) => files.some((f) => inside(folder)(f) && f.windows.length > 0));
+  const folds = labelled.map((folder) => {
+    let best = {
+      candidate: candidates[0] ?? { settings: shipped, files },
+      threshold: Infinity,
+      score: -Infinity,
+    };
+    for (const candidate of candidates) {
+      const opt = nabOptimiseThreshold(candidate.files.filter(outside(folder)), NAB_STANDARD_PROFILE);
+      if (opt.score > best.score) best = { candidate, ...opt };
+    }
+    const train = nabScoreCorpus(
+      best.candidate.files.filter(outside(folder)),
+      NAB_STANDARD_PROFILE,
+      best.threshold,
+    );
+    const heldOut = nabScoreCorpus(
+      best.candidate.files.filter(inside(folder)),
+      NAB_STANDARD_PROFILE,
+      best.threshold,
+    );
+    const defaultThreshold = nabOptimiseThreshold(
+      files.filter(outside(folder)),
+      NAB_STANDARD_PROFILE,
+    ).threshold;
+    const defaultHeldOut = nabScoreCorpus(
+      files.filter(inside(folder)),
+      NAB_STANDARD_PROFILE,
+      defaultThreshold,
+    );
+    return {
+      folder,
+      settings: best.candidate.settings,
+      threshold: best.threshold,
+      trainScore: train.normalisedScore,
+      heldOut: heldOut.normalisedScore,
+      defaultThreshold,
+      defaultHeldOut: defaultHeldOut.normalisedScore,
+    };
+  });
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const cvMean = mean(folds.map((f) => f.heldOut));
+  const defaultMean = mean(folds.map((f) => f.defaultHeldOut));
+  // Per axis, the value most folds chose (ties: the smaller value), to compare with what ships.
+  const majority = CV_AXES.map((_, k) => {
+    const counts = new Map<number, number>();
+    for (const f of folds) counts.set(f.settings[k] ?? 0, (counts.get(f.settings[k] ?? 0) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
+  });
+  const cvMs = performance.now() - cvStarted;
+  if (args.json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          nabDir,
+          axes: CV_AXES.map((a) => ({ name: a.name, values: a.values })),
+          candidates: candidates.length,
+          folds,
+          mean: cvMean,
+          min: Math.min(...folds.map((f) => f.heldOut)),
+          shipped: {
+            settings: shipped,
+            mean: defaultMean,
+            majority,
+            agreesWithMajority: isShipped(majority),
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    return;
+  }
+  const out: string[] = [];
+  out.push(
+    `NAB leave-one-folder-out cross-validation (standard profile), ${files.length} files from ${nabDir}`,
+  );
+  out.push(
+    `tuned on the other folders: the threshold and ${CV_AXES.map((a) => `${a.name} {${a.values.join(', ')}}`).join(' x ')} (${candidates.length} detector settings, ${Math.round(cvMs / 1000)} s)`,
+  );
+  out.push('');
+  out.push('held-out folder            score   chosen on the other folders (their score)');
+  for (const f of folds) {
+    out.push(
+      `  ${f.folder.padEnd(24)} ${f.heldOut.toFixed(2).padStart(6)}   ${describeSettings(f.settings)}, threshold ${f.threshold.toFixed(4)} (${f.trainScore.toFixed(2)})`,
+    );
+  }
+  out.push(
+    `  ${'mean'.padEnd(24)} ${cvMean.toFixed(2).padStart(6)}   min ${Math.min(...folds.map((f) => f.heldOut)).toFixed(2)}`,
+  );
+  out.push('');
+  out.push(
+    `shipped defaults (${describeSettings(shipped)}), threshold chosen on the other folders${isShipped(majority) ? '; the value most folds chose on every axis' : `; NOT what most folds chose (${describeSettings(majority)})`}:`,
+  );
+  for (const f of folds) {
+    out.push(
+      `  ${f.folder.padEnd(24)} ${f.defaultHeldOut.toFixed(2).padStart(6)}   threshold ${f.defaultThreshold.toFixed(4)}`,
+    );
+  }
+  out.push(
+    `  ${'mean'.padEnd(24)} ${defaultMean.toFixed(2).padStart(6)}   min ${Math.min(...folds.map((f) => f.defaultHeldOut)).toFixed(2)}`,
+  );
+  process.stdout.write(out.join('\n') + '\n');
+}
+
 const folders = [...new Set(names.map((n) => n.split('/')[0] ?? ''))];
+if (args.cv) {
+  runCrossValidation();
+  process.exit(0);
+}
+
+const result = nabScoreCorpus(files, NAB_STANDARD_PROFILE);
 const byFolder = folders.map((folder) => {
   const inside = files.filter((f) => f.name.startsWith(`${folder}/`));
   const others = files.filter((f) => !f.name.startsWith(`${folder}/`));
