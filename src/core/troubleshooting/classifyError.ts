@@ -99,6 +99,7 @@ export function classifyError(step: FailedStep): ErrorClassification {
   const evidence = collectEvidence({
     text,
     provider: profile?.id,
+    providerHosts: profile?.hosts,
     status,
     statusGiven: givenStatus !== undefined,
   });

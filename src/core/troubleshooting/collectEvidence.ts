@@ -1,5 +1,6 @@
 import type { ErrorClass } from './errorClass.ts';
 import type { EvidenceTier, ProviderErrorRule } from './errorRule.ts';
+import { configKeywordRules, tenantDomains } from './errorRules/configRules.ts';
 import { keywordRules } from './errorRules/keywordRules.ts';
 import { providerRuleSets } from './errorRules/providerRuleSets.ts';
 import { statusEvidence, statusFamilyEvidence } from './errorRules/statusEvidence.ts';
@@ -12,6 +13,7 @@ export interface Evidence {
   readonly weight: number;
   readonly text?: string;
   readonly note?: string;
+  readonly fix?: string;
   readonly retryable?: boolean;
 }
 
@@ -20,6 +22,8 @@ export interface EvidenceContext {
   readonly text: string;
   /** Provider profile id of the step's service, if recognised. */
   readonly provider: string | undefined;
+  /** That provider's API hosts, to tell a misspelled or custom host from a provider outage. */
+  readonly providerHosts?: RegExp | undefined;
   readonly status: number | undefined;
   /** Whether the status came from the input (true) or was read out of the log (false). */
   readonly statusGiven: boolean;
@@ -42,6 +46,48 @@ function providerWeight(rule: ProviderErrorRule, ruleProvider: string, provider:
   return rule.scoped === true ? 0 : base * crossProviderFactor;
 }
 
+const dnsNotFound = /\b(?:ENOTFOUND|EAI_NONAME)\s+([^\s'",;)]+)/;
+// A DNS failure outweighs the network wording (ENOTFOUND + getaddrinfo, 7.25 together) when the
+// host itself shows the setting is wrong.
+const dnsConfigWeight = 9;
+
+/**
+ * ENOTFOUND says the name does not exist. For the provider's own API host that is a resolver
+ * hiccup (network, retried); for a placeholder, a host that is not the provider's, or a
+ * customer-named subdomain of the provider it is the connection's host setting that is wrong.
+ */
+function dnsEvidence(text: string, providerHosts: RegExp | undefined): Evidence | undefined {
+  const host = dnsNotFound.exec(text)?.[1]?.replace(/\.$/, '');
+  if (host === undefined) return undefined;
+  const base = {
+    rule: 'config.dns_host',
+    class: 'config',
+    tier: 'keyword',
+    weight: dnsConfigWeight,
+    text: host,
+  } as const;
+  const fix =
+    "Correct the host in the step's base URL or the connection (spelling, tenant/subdomain, region), then re-run.";
+  if (!host.includes('.') || /^(?:undefined|null|nan)\b|[{}$]/i.test(host)) {
+    return {
+      ...base,
+      note: 'the host name is empty or an unfilled placeholder',
+      fix: "Fill in the setting that builds the step's URL (it resolved to a placeholder), then re-run.",
+    };
+  }
+  if (providerHosts !== undefined && !providerHosts.test(host)) {
+    return {
+      ...base,
+      note: "the host is not one of the provider's API hosts (misspelled or custom base URL)",
+      fix,
+    };
+  }
+  if (tenantDomains.test(host)) {
+    return { ...base, note: 'the account, project or site name in the host does not exist', fix };
+  }
+  return undefined;
+}
+
 export function collectEvidence(context: EvidenceContext): Evidence[] {
   const { text, provider, status } = context;
   const evidence: Evidence[] = [];
@@ -61,12 +107,16 @@ export function collectEvidence(context: EvidenceContext): Evidence[] {
         weight,
         text: quote(found[0]),
         ...(rule.note !== undefined ? { note: rule.note } : {}),
+        ...(rule.fix !== undefined ? { fix: rule.fix } : {}),
         ...(rule.retryable !== undefined ? { retryable: rule.retryable } : {}),
       });
     }
   }
 
-  for (const rule of keywordRules) {
+  const dns = dnsEvidence(text, context.providerHosts);
+  if (dns !== undefined) evidence.push(dns);
+
+  for (const rule of [...keywordRules, ...configKeywordRules]) {
     const found = rule.match.exec(text);
     if (found === null) continue;
     evidence.push({
@@ -76,6 +126,7 @@ export function collectEvidence(context: EvidenceContext): Evidence[] {
       weight: rule.weight,
       text: quote(found[0]),
       ...(rule.note !== undefined ? { note: rule.note } : {}),
+      ...(rule.fix !== undefined ? { fix: rule.fix } : {}),
     });
   }
 

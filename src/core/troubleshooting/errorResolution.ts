@@ -153,9 +153,10 @@ export function errorResolution(context: ResolutionContext): Resolution {
         instructions: `The request clashes with the current state in ${name}: ${cause(evidence, 'the record already exists or was changed concurrently')}. Use an update/upsert or a unique key instead of a create, or serialise writes to the same record, then re-run.`,
       };
     case 'config':
+      // Never automatic: a retry sends the same settings. The rule's `fix` names the setting.
       return {
         action: 'fix_configuration',
-        instructions: `The step or ${connection} is set up wrongly: ${cause(evidence, 'an endpoint, region, account or API setting does not match')}. Check the connection's base URL/region/account, API version and enabled services, then re-run.`,
+        instructions: `The step or ${connection} is set up wrongly: ${cause(evidence, 'an endpoint, region, account or API setting does not match')}. ${evidence?.fix ?? "Check the connection's base URL/region/account, API version and enabled services, then re-run."} Retrying with the same settings will keep failing, so the step is not retried.`,
       };
   }
 }

@@ -23,6 +23,11 @@ export interface ProviderErrorRule {
   readonly statuses?: readonly number[];
   /** Why this happens, in words a workflow author understands; used in the resolution text. */
   readonly note?: string;
+  /**
+   * Which setting to change, for classes a person must fix (every `config` rule has one): the
+   * resolution text quotes it instead of a generic "check the connection".
+   */
+  readonly fix?: string;
   /** Overrides the class default, e.g. a row-lock conflict does pass on a plain retry. */
   readonly retryable?: boolean;
 }
@@ -39,6 +44,8 @@ export interface KeywordRule {
   readonly match: RegExp;
   readonly weight: number;
   readonly note?: string;
+  /** Which setting to change; see `ProviderErrorRule.fix`. */
+  readonly fix?: string;
 }
 
 /** What a bare HTTP status suggests on its own. */

@@ -34,7 +34,7 @@ export const commerceRules: readonly ProviderRuleSet[] = [
         class: 'permission',
         weight: 7,
         match:
-          /\b(?:INSUFFICIENT_ACCESS(?:_OR_READONLY|_ON_CROSS_REFERENCE_ENTITY)?|API_DISABLED_FOR_ORG|API_CURRENTLY_DISABLED|TXN_SECURITY_NO_ACCESS)\b/,
+          /\b(?:INSUFFICIENT_ACCESS(?:_OR_READONLY|_ON_CROSS_REFERENCE_ENTITY)?|TXN_SECURITY_NO_ACCESS)\b/,
         note: "the integration user's profile or sharing rules do not allow this operation",
       },
       {
@@ -51,6 +51,7 @@ export const commerceRules: readonly ProviderRuleSet[] = [
         match:
           /sObject type '[^']+' is not supported|\b(?:INVALID_TYPE|FUNCTIONALITY_NOT_ENABLED|UNSUPPORTED_API_VERSION)\b/,
         note: 'the step names an object or feature this org does not have',
+        fix: 'Check the object/field API names in the step (custom objects end in __c), that the feature is enabled in this org, and the API version in the connection.',
       },
       {
         id: 'salesforce.not_found',
@@ -220,6 +221,7 @@ export const commerceRules: readonly ProviderRuleSet[] = [
         weight: 9.5,
         match: /similar object exists in (?:live|test) mode|\btestmode_charges_only\b|\blivemode_mismatch\b/,
         note: 'a test-mode key is used against live objects (or vice versa)',
+        fix: 'Use the secret key of the same mode as the objects (sk_live_ for live ids, sk_test_ for test ids) in the Stripe connection, or map ids from the matching mode.',
       },
       { id: 'stripe.connection', class: 'network', match: /\bapi_connection_error\b|StripeConnectionError/ },
     ],
@@ -354,7 +356,13 @@ export const commerceRules: readonly ProviderRuleSet[] = [
         weight: 7,
         match: /woocommerce_rest_\w+_invalid_id|rest_post_invalid_id/,
       },
-      { id: 'woocommerce.no_route', class: 'config', weight: 7, match: /\brest_no_route\b/ },
+      {
+        id: 'woocommerce.no_route',
+        class: 'config',
+        weight: 7,
+        match: /\brest_no_route\b/,
+        fix: 'Check the store URL and the REST path/version in the step (wp-json/wc/v3), and that pretty permalinks and the WooCommerce REST API are enabled.',
+      },
       {
         id: 'woocommerce.invalid_param',
         class: 'validation',

@@ -247,11 +247,13 @@ export const keywordRules: readonly KeywordRule[] = [
     weight: 3.5,
     match:
       /misconfigur|not configured|configuration (?:error|is invalid|missing)|proxy authentication|invalid (?:request )?(?:url|uri|endpoint|base[\s_-]?url|host(?:name)?|region|domain|subdomain|instance(?: url)?|webhook url|redirect[\s_-]?uri|client[\s_-]?id)|unsupported protocol|only absolute urls|ERR_INVALID_URL|wrong (?:region|endpoint|datacenter|data center|environment|instance|subdomain)|must be addressed using the specified endpoint|(?:api[\s_-]?)?version (?:is )?(?:not supported|unsupported|deprecated|sunset)|unsupported (?:api )?version|redirect_uri|(?:api|service|feature) (?:has not been|is not|isn't) enabled|has not been used in project|is disabled|environment variable|(?:sender|domain|from address|email address)[\w\s]{0,30}not (?:been )?verified|unverified (?:sender|domain)|sender identity|missing (?:required )?(?:region|endpoint|base[\s_-]?url|webhook url|configuration|setting)/i,
+    fix: "Check the connection's base URL, region, account and API version, and that the API/sender is enabled and verified on the provider side.",
   },
   {
     id: 'generic.deprecated',
     class: 'config',
     weight: 2.5,
     match: /deprecated|no longer supported|has been retired|sunset/i,
+    fix: "Move the step to the provider's current API version or endpoint named in its deprecation notice.",
   },
 ];

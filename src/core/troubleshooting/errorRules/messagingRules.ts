@@ -42,7 +42,7 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         id: 'slack.restricted',
         class: 'permission',
         match:
-          /\b(?:restricted_action(?:_read_only_channel|_thread_only_channel|_non_threadable_channel)?|ekm_access_denied|team_access_not_granted|posting_to_general_channel_denied|user_is_restricted|action_prohibited|no_permission|cant_invite)\b/,
+          /\b(?:restricted_action(?:_read_only_channel|_thread_only_channel|_non_threadable_channel)?|ekm_access_denied|posting_to_general_channel_denied|user_is_restricted|action_prohibited|no_permission|cant_invite)\b/,
         note: 'a workspace policy or channel setting forbids this action for the app',
       },
       { id: 'slack.ratelimited', class: 'rate_limit', weight: 7, match: /\b(?:ratelimited|rate_limited)\b/ },
@@ -86,6 +86,7 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         match:
           /\b(?:not_allowed_token_type|method_deprecated|deprecated_endpoint|is_archived|channel_is_archived|no_service|no_service_id|no_team|no_active_hooks|invalid_webhook|two_factor_setup_required|method_not_supported_for_channel_type|legacy_custom_bots_deprecated)\b/,
         note: 'the step uses a token type, webhook or channel that cannot be used for this action',
+        fix: 'Use the token type this method needs (bot vs user token) and an active channel/webhook: re-create the incoming webhook or pick an unarchived channel in the step.',
       },
     ],
   },
@@ -126,8 +127,10 @@ export const messagingRules: readonly ProviderRuleSet[] = [
       },
       {
         id: 'discord.invalid_webhook_token',
-        class: 'auth',
+        class: 'config',
         match: /Invalid Webhook Token|"code"\s*:\s*50027\b/,
+        note: 'the token part of the Discord webhook URL is wrong (the URL was mistyped or regenerated)',
+        fix: "Copy the webhook URL again from the channel's Integrations > Webhooks and paste it into the step.",
       },
       {
         id: 'discord.max_reached',
@@ -186,11 +189,12 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         class: 'config',
         weight: 7,
         match: /group chat was upgraded to a supergroup|migrate_to_chat_id/i,
+        fix: 'Replace the chat id in the step with the supergroup id given in migrate_to_chat_id.',
       },
       {
         id: 'telegram.conflict',
         class: 'conflict',
-        match: /terminated by other getUpdates request|can't use getUpdates method while webhook is active/i,
+        match: /terminated by other getUpdates request/i,
       },
     ],
   },
@@ -211,7 +215,13 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         match: /\b20005\b|Account not active/i,
         note: 'the Twilio account is suspended or closed (billing)',
       },
-      { id: 'twilio.20008', class: 'config', scoped: true, match: /\b20008\b|Test Account Credentials/ },
+      {
+        id: 'twilio.20008',
+        class: 'config',
+        scoped: true,
+        match: /\b20008\b|Test Account Credentials/,
+        fix: 'Use live Account SID/Auth Token in the Twilio connection; test credentials only work with the magic test numbers.',
+      },
       { id: 'twilio.20404', class: 'not_found', scoped: true, match: /\b20404\b/ },
       {
         id: 'twilio.20429',
@@ -225,7 +235,7 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         id: 'twilio.invalid_number',
         class: 'validation',
         scoped: true,
-        match: /\b(?:21211|21212|21214|21601|21602|21603|21604|21612|21614|21620|20422|21201)\b/,
+        match: /\b(?:21211|21214|21601|21602|21603|21604|21612|21614|21620|20422|21201)\b/,
         note: 'a phone number, body or parameter in the step is invalid',
       },
       {
@@ -242,6 +252,7 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         class: 'config',
         scoped: true,
         match: /\b21606\b|is not a valid message-capable Twilio phone number/,
+        fix: "Set the step's From to an SMS-capable Twilio number (or Messaging Service) owned by this account.",
       },
       {
         id: 'twilio.21617',
@@ -274,6 +285,7 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         weight: 8,
         match: /does not match a verified Sender Identity/i,
         note: 'the From address is not a verified sender in SendGrid',
+        fix: "Verify the From address or its domain under Settings > Sender Authentication in SendGrid, or change the step's From to a verified sender.",
       },
     ],
   },
@@ -292,6 +304,7 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         weight: 8,
         // A title of its own; "API Key Invalid" details also mention datacenters.
         match: /Wrong Datacenter|linked to a different datacenter/,
+        fix: "Use the datacenter suffix of the API key (the part after '-', e.g. us6) as the server prefix/base URL in the Mailchimp connection.",
       },
       {
         id: 'mailchimp.member_exists',
@@ -327,6 +340,7 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         weight: 8,
         match:
           /not a Sender Signature|Sender Signature not (?:found|confirmed|defined)|"ErrorCode"\s*:\s*400\b/i,
+        fix: "Add and confirm the From address as a Sender Signature (or verify its domain) in Postmark, or change the step's From.",
       },
       {
         id: 'postmark.inactive_recipient',
@@ -360,12 +374,14 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         class: 'config',
         weight: 8,
         match: /Domain not found|domain .* is not (?:verified|active)/i,
+        fix: 'Set the sending domain in the Mailgun connection to a verified domain of this account, with the matching region (api.eu.mailgun.net for EU domains).',
       },
       {
         id: 'mailgun.sandbox',
         class: 'config',
         weight: 7,
         match: /Sandbox subdomains are for test purposes only|Free accounts are for test purposes only/i,
+        fix: "Add and verify your own sending domain in Mailgun and select it in the connection, or add the recipient to the sandbox's authorised recipients.",
       },
     ],
   },
@@ -410,7 +426,13 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         match:
           /An unknown error (?:has )?occurred|Service temporarily unavailable|Please retry your request later/i,
       },
-      { id: 'meta.not_registered', class: 'config', weight: 7, match: /\b133010\b|Account not registered/i },
+      {
+        id: 'meta.not_registered',
+        class: 'config',
+        weight: 7,
+        match: /\b133010\b|Account not registered/i,
+        fix: 'Register the WhatsApp phone number (Cloud API /register) and use its phone number id in the connection.',
+      },
       {
         id: 'meta.payment',
         class: 'quota',
@@ -439,7 +461,13 @@ export const messagingRules: readonly ProviderRuleSet[] = [
         class: 'validation',
         match: /\b(?:parameter_not_found|parameter_invalid|missing_parameter|invalid_document)\b/,
       },
-      { id: 'intercom.version', class: 'config', weight: 7, match: /\bintercom_version_invalid\b/ },
+      {
+        id: 'intercom.version',
+        class: 'config',
+        weight: 7,
+        match: /\bintercom_version_invalid\b/,
+        fix: 'Set the Intercom-Version header in the connection to a supported API version.',
+      },
     ],
   },
   {

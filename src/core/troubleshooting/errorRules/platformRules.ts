@@ -88,6 +88,7 @@ export const platformRules: readonly ProviderRuleSet[] = [
         match:
           /\b(?:PermanentRedirect|AuthorizationHeaderMalformed|IllegalLocationConstraintException|RequestTimeTooSkewed|InvalidRegion|UnknownEndpoint|CredentialsProviderError|InvalidLocationConstraint)\b|Could not load credentials from any providers|Missing (?:credentials|region) in config|Region is missing|must be addressed using the specified endpoint|the region '[\w-]+' is wrong|Email address is not verified|identities failed the check/,
         note: 'the region, endpoint, clock or verified identity set up for this connection is wrong',
+        fix: "Set the connection's AWS region/endpoint to the resource's region, sync the runner's clock, verify the SES identity in that region, and make sure credentials are configured.",
       },
       {
         id: 'aws.endpoint_connection',
@@ -154,6 +155,7 @@ export const platformRules: readonly ProviderRuleSet[] = [
         class: 'config',
         weight: 7,
         match: /Invalid URL \((?:GET|POST|PUT|DELETE|PATCH) /,
+        fix: 'Fix the base URL/path of the OpenAI step (https://api.openai.com/v1 plus the documented endpoint path).',
       },
       {
         id: 'openai.server',
@@ -250,6 +252,7 @@ export const platformRules: readonly ProviderRuleSet[] = [
         weight: 8,
         match:
           /client-not-enrolled|client-forbidden|must use keys and tokens from a Twitter developer App that is attached to a Project/i,
+        fix: 'Attach the X developer App whose keys the connection uses to a Project in the developer portal, or use keys of an App that is.',
       },
       {
         id: 'twitter.duplicate',
@@ -337,6 +340,7 @@ export const platformRules: readonly ProviderRuleSet[] = [
         class: 'config',
         weight: 7,
         match: /database "[^"]+" does not exist|\b3D000\b/,
+        fix: 'Set the database name in the connection to an existing database (or create it).',
       },
       {
         id: 'postgres.starting',
@@ -400,7 +404,13 @@ export const platformRules: readonly ProviderRuleSet[] = [
         weight: 7,
         match: /ER_TABLEACCESS_DENIED_ERROR|command denied to user/,
       },
-      { id: 'mysql.bad_db', class: 'config', weight: 7, match: /ER_BAD_DB_ERROR|Unknown database/ },
+      {
+        id: 'mysql.bad_db',
+        class: 'config',
+        weight: 7,
+        match: /ER_BAD_DB_ERROR|Unknown database/,
+        fix: 'Set the database name in the MySQL connection to an existing database (or create it).',
+      },
       {
         id: 'mysql.lost',
         class: 'network',

@@ -55,6 +55,7 @@ export const productivityRules: readonly ProviderRuleSet[] = [
         match:
           /\b(?:accessNotConfigured|SERVICE_DISABLED|API_KEY_SERVICE_BLOCKED)\b|has not been used in project|it is disabled\. Enable it|Mail service not enabled/,
         note: 'the Google API is not enabled in the Cloud project behind this connection',
+        fix: "Enable the API named in the error in Google Cloud Console (APIs & Services > Library) for the project of the connection's OAuth client or key, wait a few minutes, then re-run.",
       },
       {
         id: 'google.not_found',
@@ -164,6 +165,7 @@ export const productivityRules: readonly ProviderRuleSet[] = [
         match:
           /\b(?:MailboxNotEnabledForRESTAPI|MailboxNotSupportedForRESTAPI|AADSTS700016|AADSTS90002|AADSTS50011|AADSTS90014|AADSTS900144|AADSTS7000218|Authorization_IdentityNotFound)\b|mailbox is either inactive, soft-deleted, or is hosted on-premise/,
         note: 'the Azure app registration, tenant or mailbox setup does not allow this call',
+        fix: 'Check the tenant id, client id and redirect URI of the Azure app registration in the connection, and that the mailbox is an Exchange Online mailbox.',
       },
     ],
   },
@@ -205,6 +207,7 @@ export const productivityRules: readonly ProviderRuleSet[] = [
         class: 'config',
         weight: 7,
         match: /\bmissing_version\b|Notion-Version header|\binvalid_request_url\b/,
+        fix: 'Send a supported Notion-Version header from the connection and call a documented https://api.notion.com/v1 path.',
       },
     ],
   },
@@ -450,7 +453,13 @@ export const productivityRules: readonly ProviderRuleSet[] = [
         weight: 7,
         match: /\b(?:payload_too_large|too_many_files|too_large)\b/,
       },
-      { id: 'dropbox.select_user', class: 'config', weight: 6, match: /\binvalid_select_(?:user|admin)\b/ },
+      {
+        id: 'dropbox.select_user',
+        class: 'config',
+        weight: 6,
+        match: /\binvalid_select_(?:user|admin)\b/,
+        fix: 'Set the team member id (Dropbox-API-Select-User/Admin) in the connection to a member of this team, or use a user-level connection.',
+      },
     ],
   },
   {
@@ -489,7 +498,13 @@ export const productivityRules: readonly ProviderRuleSet[] = [
         weight: 7,
         match: /"error"\s*:\s*"DuplicateValue"|is already being used by another/,
       },
-      { id: 'zendesk.invalid_endpoint', class: 'config', weight: 6, match: /\bInvalidEndpoint\b/ },
+      {
+        id: 'zendesk.invalid_endpoint',
+        class: 'config',
+        weight: 6,
+        match: /\bInvalidEndpoint\b/,
+        fix: 'Check the Zendesk subdomain and the API path (/api/v2/...) in the step.',
+      },
       {
         id: 'zendesk.subdomain',
         class: 'config',
@@ -497,6 +512,7 @@ export const productivityRules: readonly ProviderRuleSet[] = [
         match:
           /help desk (?:is not available|no longer exists)|Subdomain not found|This account is not active/i,
         note: 'the Zendesk subdomain in the connection is wrong or the account is closed',
+        fix: "Set the Zendesk subdomain in the connection to the account's (https://<subdomain>.zendesk.com).",
       },
     ],
   },

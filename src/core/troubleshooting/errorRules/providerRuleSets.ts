@@ -1,5 +1,6 @@
 import type { ProviderRuleSet } from '../errorRule.ts';
 import { commerceRules } from './commerceRules.ts';
+import { configRules } from './configRules.ts';
 import { messagingRules } from './messagingRules.ts';
 import { platformRules } from './platformRules.ts';
 import { productivityRules } from './productivityRules.ts';
@@ -11,6 +12,7 @@ export const providerRuleSets: readonly ProviderRuleSet[] = [
   ...productivityRules,
   ...commerceRules,
   ...platformRules,
+  ...configRules,
   // Last, so on equal weight a provider's own rule (with its specific note) is reported first.
   sharedRules,
 ];

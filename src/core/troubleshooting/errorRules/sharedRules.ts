@@ -36,6 +36,7 @@ export const sharedRules: ProviderRuleSet = {
       match:
         /\b(?:unauthorized_client|unsupported_grant_type|invalid_scope|redirect_uri_mismatch|invalid_redirect_uri)\b/,
       note: 'the OAuth app registration does not match how the connection is set up',
+      fix: 'Make the OAuth app registration match the connection: same client id, the exact redirect URI, allowed grant types and scopes; then reconnect.',
     },
     { id: 'type.authentication_error', class: 'auth', match: /\bauthentication_error\b/ },
     { id: 'type.permission_error', class: 'permission', match: /\bpermission_error\b/ },
