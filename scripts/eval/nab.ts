@@ -21,6 +21,7 @@ import {
   nabScoreCorpus,
 } from '../../src/core/detection/nabScorer.ts';
 import type { NabCorpusResult, NabFile } from '../../src/core/detection/nabScorer.ts';
+import { nabLeaveOneFolderOut } from '../../src/core/detection/nabCrossValidation.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,7 +96,7 @@ interface CvAxis {
 const CV_AXES: readonly CvAxis[] = [
   {
     name: 'range.surprise',
-    values: [0, 5, 6, 7, 8],
+    values: [0, 5, 6, 7, 8, 9],
     get: (c) => c.range.surprise,
     set: (c, v) => ({ ...c, range: { ...c.range, surprise: v } }),
   },
@@ -134,48 +135,19 @@ function runCrossValidation(): void {
     }));
     return { settings, files: scored };
   });
-  const inside = (folder: string) => (f: NabFile) => f.name.startsWith(`${folder}/`);
-  const outside = (folder: string) => (f: NabFile) => !f.name.startsWith(`${folder}/`);
-  const labelled = folders.filter((folder) => files.some((f) => inside(folder)(f) && f.windows.length > 0));
-  const folds = labelled.map((folder) => {
-    let best = {
-      candidate: candidates[0] ?? { settings: shipped, files },
-      threshold: Infinity,
-      score: -Infinity,
-    };
-    for (const candidate of candidates) {
-      const opt = nabOptimiseThreshold(candidate.files.filter(outside(folder)), NAB_STANDARD_PROFILE);
-      if (opt.score > best.score) best = { candidate, ...opt };
-    }
-    const train = nabScoreCorpus(
-      best.candidate.files.filter(outside(folder)),
-      NAB_STANDARD_PROFILE,
-      best.threshold,
-    );
-    const heldOut = nabScoreCorpus(
-      best.candidate.files.filter(inside(folder)),
-      NAB_STANDARD_PROFILE,
-      best.threshold,
-    );
-    const defaultThreshold = nabOptimiseThreshold(
-      files.filter(outside(folder)),
-      NAB_STANDARD_PROFILE,
-    ).threshold;
-    const defaultHeldOut = nabScoreCorpus(
-      files.filter(inside(folder)),
-      NAB_STANDARD_PROFILE,
-      defaultThreshold,
-    );
-    return {
-      folder,
-      settings: best.candidate.settings,
-      threshold: best.threshold,
-      trainScore: train.normalisedScore,
-      heldOut: heldOut.normalisedScore,
-      defaultThreshold,
-      defaultHeldOut: defaultHeldOut.normalisedScore,
-    };
-  });
+  const chosen = nabLeaveOneFolderOut(candidates);
+  // The shipped defaults alone: only the threshold is chosen on the other folders.
+  const asShipped = nabLeaveOneFolderOut([{ settings: shipped, files }]);
+  const folds = chosen.map((f, i) => ({
+    folder: f.folder,
+    settings: f.settings,
+    threshold: f.threshold,
+    trainScore: f.trainScore,
+    heldOut: f.heldOut.normalisedScore,
+    windows: `${f.heldOut.files.reduce((s, r) => s + r.detectedWindows, 0)}/${f.heldOut.files.reduce((s, r) => s + r.windows, 0)}`,
+    defaultThreshold: asShipped[i]?.threshold ?? Number.NaN,
+    defaultHeldOut: asShipped[i]?.heldOut.normalisedScore ?? Number.NaN,
+  }));
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const cvMean = mean(folds.map((f) => f.heldOut));
   const defaultMean = mean(folds.map((f) => f.defaultHeldOut));
@@ -217,10 +189,10 @@ function runCrossValidation(): void {
     `tuned on the other folders: the threshold and ${CV_AXES.map((a) => `${a.name} {${a.values.join(', ')}}`).join(' x ')} (${candidates.length} detector settings, ${Math.round(cvMs / 1000)} s)`,
   );
   out.push('');
-  out.push('held-out folder            score   chosen on the other folders (their score)');
+  out.push('held-out folder            score  windows  chosen on the other folders (their score)');
   for (const f of folds) {
     out.push(
-      `  ${f.folder.padEnd(24)} ${f.heldOut.toFixed(2).padStart(6)}   ${describeSettings(f.settings)}, threshold ${f.threshold.toFixed(4)} (${f.trainScore.toFixed(2)})`,
+      `  ${f.folder.padEnd(24)} ${f.heldOut.toFixed(2).padStart(6)}  ${f.windows.padStart(7)}  ${describeSettings(f.settings)}, threshold ${f.threshold.toFixed(4)} (${f.trainScore.toFixed(2)})`,
     );
   }
   out.push(
