@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileCatalog } from '../../src/core/services/detectServices.ts';
-import { defaultCatalog } from '../../src/core/services/serviceCatalog.ts';
+import { detectionCatalog } from '../../src/core/services/serviceCatalog.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const DEFAULT_DATA = resolve(repoRoot, '../shared/service-detection/n8n-templates.jsonl');
@@ -133,7 +133,7 @@ function main(): void {
     }
     predicted = all.filter((_, i) => keep[i]);
   } else {
-    const matcher = compileCatalog(defaultCatalog());
+    const matcher = compileCatalog(detectionCatalog());
     const opts = threshold === undefined ? {} : { threshold };
     const t0 = performance.now();
     predicted = rows.map((r) => matcher.detect(r.text, opts).services.map((s) => s.id));
@@ -185,7 +185,7 @@ function main(): void {
   const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   const covered = [...goldSlugs].filter((g) => everPredicted.has(g)).length;
-  const catalogIds = new Set(defaultCatalog().services.map((s) => normaliseId(s.id)));
+  const catalogIds = new Set(detectionCatalog().services.map((s) => normaliseId(s.id)));
   const inCatalog = [...goldSlugs].filter((g) => catalogIds.has(g)).length;
 
   const out: string[] = [];

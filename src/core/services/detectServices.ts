@@ -21,7 +21,7 @@
 //   alone could be Gmail or Outlook or plain SMTP, so the detector does not guess. (Measured on
 //   the n8n dev set: reporting Gmail for a bare "email" raised channel accuracy by 0.01 but cost
 //   0.02 precision and 0.03 exact-set accuracy.)
-import { defaultCatalog, type AliasSpec, type Service, type ServiceCatalog } from './serviceCatalog.ts';
+import { detectionCatalog, type AliasSpec, type Service, type ServiceCatalog } from './serviceCatalog.ts';
 import { numberVariants, phraseRawWords, phraseWords, singular, tokenize, type Token } from './tokenize.ts';
 
 export interface DetectedService {
@@ -230,6 +230,8 @@ export class ServiceMatcher {
     // First words of aliases as written, of those with no condition to check on the text.
     const heads = new Set<string>();
     for (const service of this.services) {
+      // Generated names are too many and too varied to read past typos ("Automatic" is no "Automattic").
+      if (service.group === 'generated') continue;
       for (const alias of service.aliases) {
         if (typeof alias !== 'string' && Object.keys(alias).some((k) => k !== 'text' && k !== 'confidence'))
           continue;
@@ -787,7 +789,7 @@ export function compileCatalog(catalog: ServiceCatalog): ServiceMatcher {
 /** Detects the services an automation description refers to. Pure: same text, same result. */
 export function detectServices(
   text: string,
-  catalog: ServiceCatalog = defaultCatalog(),
+  catalog: ServiceCatalog = detectionCatalog(),
   options: DetectOptions = {},
 ): DetectionResult {
   return compileCatalog(catalog).detect(text, options);

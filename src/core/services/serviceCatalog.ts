@@ -33,6 +33,7 @@ import social from './catalog/social.json' with { type: 'json' };
 import content from './catalog/content.json' with { type: 'json' };
 import scraping from './catalog/scraping.json' with { type: 'json' };
 import generic from './catalog/generic.json' with { type: 'json' };
+import generated from './catalog/generated.json' with { type: 'json' };
 
 export const SERVICE_CATEGORIES = [
   'accounting',
@@ -59,6 +60,7 @@ export const SERVICE_CATEGORIES = [
   'media',
   'microsoft-365',
   'monitoring',
+  'other',
   'payments',
   'productivity',
   'project-management',
@@ -128,12 +130,40 @@ export const serviceSchema = z.strictObject({
   rateLimits: z.array(rateLimitSchema).optional(),
   website: z.url().optional(),
   n8nNode: z.string().optional(),
+  /** The company behind the service ("Google" for Gmail); the service's own name when it is its own vendor. */
+  vendor: word.optional(),
+  /** The product is discontinued; it stays so that old descriptions still resolve. */
+  retired: z.boolean().optional(),
 });
 
 const catalogFileSchema = z.strictObject({
   group: slug,
   description: z.string(),
   services: z.array(serviceSchema),
+});
+
+/** A service of the generated catalog: names and grouping only, no operations. */
+const generatedServiceSchema = z.strictObject({
+  id: slug,
+  name: word,
+  vendor: word,
+  category: z.enum(SERVICE_CATEGORIES),
+  roles: z.array(word),
+  aliases: z.array(aliasSchema).min(1),
+  website: z.url().optional(),
+  retired: z.boolean().optional(),
+  sources: z.array(word).min(1),
+});
+
+/** What the generated catalog adds to a hand-written service: its vendor and more names. */
+const extensionSchema = z.strictObject({ id: slug, vendor: word, aliases: z.array(aliasSchema) });
+
+const generatedFileSchema = z.strictObject({
+  group: slug,
+  description: z.string(),
+  sources: z.record(z.string(), z.string()),
+  extensions: z.array(extensionSchema),
+  services: z.array(generatedServiceSchema),
 });
 
 const fillerSchema = z.strictObject({ term: word, roles: z.array(word).min(1) });
@@ -207,33 +237,84 @@ export function aliasKey(text: string): string {
   return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(' ');
 }
 
-let cached: ServiceCatalog | undefined;
-
-/** The built-in catalog (validated on first use). */
-export function defaultCatalog(): ServiceCatalog {
-  cached ??= buildCatalog(
+/**
+ * Hand-written catalog files merged with a generated catalog (scripts/catalog/buildCatalog.ts):
+ * hand-written services keep everything they have and gain the generated vendor and aliases;
+ * generated services are added with no vocabulary and no operations. Validated like
+ * `buildCatalog`, so an alias claimed twice across both is an error.
+ */
+export function mergeCatalogs(
+  handFiles: readonly unknown[],
+  generatedFile: unknown,
+  genericFile?: unknown,
+): ServiceCatalog {
+  const parsed = generatedFileSchema.safeParse(generatedFile);
+  if (!parsed.success)
+    throw new ValidationError('generated service catalog', issuesOf(parsed.error, 'generated'));
+  const extensions = new Map(parsed.data.extensions.map((e) => [e.id, e]));
+  const files = handFiles.map((file) => {
+    const f = catalogFileSchema.safeParse(file);
+    if (!f.success) return file;
+    return {
+      ...f.data,
+      services: f.data.services.map((s) => {
+        const ext = extensions.get(s.id);
+        return ext ? { ...s, vendor: s.vendor ?? ext.vendor, aliases: [...s.aliases, ...ext.aliases] } : s;
+      }),
+    };
+  });
+  const generatedServices = parsed.data.services.map(({ sources: _sources, roles, ...s }) => ({
+    ...s,
+    ...(roles.length > 0 ? { roles } : {}),
+    vocabulary: [],
+    triggers: [],
+    actions: [],
+  }));
+  return buildCatalog(
     [
-      communication,
-      email,
-      google,
-      microsoft,
-      ai,
-      data,
-      storage,
-      crm,
-      sales,
-      support,
-      hr,
-      dev,
-      security,
-      productivity,
-      forms,
-      commerce,
-      social,
-      content,
-      scraping,
+      ...files,
+      { group: parsed.data.group, description: parsed.data.description, services: generatedServices },
     ],
-    generic,
+    genericFile,
   );
+}
+
+const HAND_WRITTEN = [
+  communication,
+  email,
+  google,
+  microsoft,
+  ai,
+  data,
+  storage,
+  crm,
+  sales,
+  support,
+  hr,
+  dev,
+  security,
+  productivity,
+  forms,
+  commerce,
+  social,
+  content,
+  scraping,
+];
+
+let cached: ServiceCatalog | undefined;
+let cachedDetection: ServiceCatalog | undefined;
+
+/**
+ * The catalog used for detection: the hand-written services plus ~3,700 generated ones (known
+ * brands with their names, vendor, category and roles, but no operations). Validated on first use.
+ */
+export function detectionCatalog(): ServiceCatalog {
+  cachedDetection ??= mergeCatalogs(HAND_WRITTEN, generated, generic);
+  return cachedDetection;
+}
+
+/** The built-in catalog of hand-written services, each with operations (validated on first use). */
+export function defaultCatalog(): ServiceCatalog {
+  cached ??= buildCatalog(HAND_WRITTEN, generic);
   return cached;
 }
