@@ -180,7 +180,12 @@ function resolveServices(
     chosen.push(terms ? { id: s.id, terms } : { id: s.id });
     resolved.push({ id: s.id, name: s.name, source, confidence: s.confidence });
   };
-  for (const s of detection.services) add(s, 'detected');
+  // An implied service ("text me" -> Twilio) is a guess for a role: it is offered like a candidate,
+  // resolved by history or asked about, never taken as named.
+  for (const s of detection.services) if (s.implied !== true) add(s, 'detected');
+  const impliedCandidates: ServiceCandidate[] = detection.services
+    .filter((s) => s.implied === true)
+    .map((s) => ({ id: s.id, name: s.name, confidence: s.confidence, terms: [s.role ?? s.id] }));
   for (const id of selected) {
     const s = catalog.byId.get(id);
     if (s) add({ id, name: s.name, confidence: 1 }, 'selected');
@@ -192,7 +197,7 @@ function resolveServices(
   }
   const filled = new Set(chosen.flatMap((c) => catalog.byId.get(c.id)?.roles ?? []));
   const groups = new Map<string, ServiceCandidate[]>();
-  for (const c of detection.candidates ?? []) {
+  for (const c of [...impliedCandidates, ...(detection.candidates ?? [])]) {
     if (chosen.some((x) => x.id === c.id)) continue;
     const roles = catalog.byId.get(c.id)?.roles ?? [];
     const key = roles.find((r) => groups.has(r)) ?? roles[0] ?? c.id;

@@ -28,6 +28,14 @@ export interface DetectedService {
   readonly id: string;
   readonly name: string;
   readonly confidence: number;
+  /**
+   * The text names a role, not this product ("text me", "add to my calendar"): the service is the
+   * tenant's connected one for that role, else the most common product for it. A caller that
+   * builds something should confirm it rather than take it as named.
+   */
+  readonly implied?: true;
+  /** The role an implied service fills. */
+  readonly role?: string;
 }
 
 export interface ServiceCandidate extends DetectedService {
@@ -50,14 +58,29 @@ export interface DetectOptions {
   readonly explain?: boolean;
   /** Most candidates returned (default 5). */
   readonly maxCandidates?: number;
+  /**
+   * Services the tenant has connected or the user used before, most used first: a role the text
+   * asks for without naming a product is filled by the first of them with that role.
+   */
+  readonly connected?: readonly string[];
 }
 
 export const DEFAULT_THRESHOLD = 0.5;
 const VOCAB_CAP = 0.85;
 const CANDIDATE_FLOOR = 0.1;
 const DEFAULT_WINDOW = 6;
+/** Confidence of a service implied by a role: the tenant's connected one, or the role's default. */
+const IMPLIED_CONNECTED = 0.7;
+const IMPLIED_DEFAULT = 0.5;
+/** Weakest role evidence (cue weight or vocabulary candidate) that implies a service. */
+const IMPLIED_MIN = 0.3;
+/**
+ * Roles a weak vocabulary candidate does not ask for: an LLM is reported from vocabulary when the
+ * evidence is strong ("AI agent"), and words like "summarize" or "classify" alone are too weak.
+ */
+const NOT_ASKED_BY_CANDIDATES = new Set(['llm', 'embedding']);
 
-type RuleKind = 'alias' | 'vocab' | 'filler';
+type RuleKind = 'alias' | 'vocab' | 'filler' | 'cue';
 
 interface Rule {
   readonly kind: RuleKind;
@@ -208,6 +231,16 @@ export class ServiceMatcher {
         weight: 0,
         window: DEFAULT_WINDOW,
         roles: f.roles,
+      });
+    }
+    for (const c of catalog.roleCues) {
+      this.addPhrase(c.term, true, {
+        kind: 'cue',
+        service: -1,
+        term: c.term,
+        weight: c.weight,
+        window: DEFAULT_WINDOW,
+        roles: [c.role],
       });
     }
     this.buildTypos();
@@ -512,6 +545,50 @@ export class ServiceMatcher {
     matches.sort((a, b) => a.start - b.start);
   }
 
+  /**
+   * Roles the text asks for without naming a product, each filled by one implied service. A role
+   * is asked for by a role cue ("text me" -> sms) or by a vocabulary candidate too weak to report
+   * ("emails" -> Gmail at 0.3 asks for the email role); it is left alone when a reported service,
+   * a role filler ("SMTP") or a negation already covers it. The service is the first connected
+   * one with the role, else the role's most common product (`roleDefaults`).
+   */
+  private impliedByRole(
+    cues: readonly { role: string; weight: number; words: string }[],
+    candidates: readonly ServiceCandidate[],
+    reported: readonly DetectedService[],
+    namedRoles: ReadonlySet<string>,
+    negated: ReadonlySet<number>,
+    options: DetectOptions,
+  ): DetectedService[] {
+    const asked = new Map<string, number>();
+    const ask = (role: string, weight: number): void => {
+      asked.set(role, Math.max(asked.get(role) ?? 0, weight));
+    };
+    for (const c of cues) ask(c.role, c.weight);
+    for (const c of candidates) {
+      for (const role of this.catalog.byId.get(c.id)?.roles ?? [])
+        if (!NOT_ASKED_BY_CANDIDATES.has(role)) ask(role, c.confidence);
+    }
+    const covered = new Set(namedRoles);
+    for (const s of reported) for (const role of this.catalog.byId.get(s.id)?.roles ?? []) covered.add(role);
+    const negatedIds = new Set([...negated].map((i) => this.services[i]?.id));
+    const out: DetectedService[] = [];
+    for (const [role, weight] of [...asked].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (covered.has(role) || weight < IMPLIED_MIN) continue;
+      const fits = (id: string): boolean =>
+        !negatedIds.has(id) && (this.catalog.byId.get(id)?.roles ?? []).includes(role);
+      const connected = (options.connected ?? []).find(fits);
+      const fallback = (this.catalog.roleDefaults.get(role) ?? []).find(fits);
+      const id = connected ?? fallback;
+      const s = id === undefined ? undefined : this.catalog.byId.get(id);
+      if (!s || out.some((o) => o.id === s.id) || reported.some((o) => o.id === s.id)) continue;
+      const confidence = connected !== undefined ? IMPLIED_CONNECTED : IMPLIED_DEFAULT;
+      out.push({ id: s.id, name: s.name, confidence, implied: true, role });
+      for (const r of s.roles ?? []) covered.add(r);
+    }
+    return out;
+  }
+
   detect(text: string, options: DetectOptions = {}): DetectionResult {
     const threshold = options.threshold ?? DEFAULT_THRESHOLD;
     const tokens = tokenize(text);
@@ -521,6 +598,7 @@ export class ServiceMatcher {
     const negated = new Set<number>();
     const filled = new Set<string>();
     const implied: { rule: Rule; words: string }[] = [];
+    const cues: { role: string; weight: number; words: string }[] = [];
     for (const m of matches) {
       if (m.aside) continue;
       const words = tokens
@@ -547,6 +625,8 @@ export class ServiceMatcher {
           if (r.kind === 'vocab') negated.add(r.service);
         } else if (r.kind === 'filler') {
           for (const role of r.roles) filled.add(role);
+        } else if (r.kind === 'cue') {
+          for (const role of r.roles) cues.push({ role, weight: r.weight, words });
         } else {
           implied.push({ rule: r, words });
         }
@@ -578,7 +658,7 @@ export class ServiceMatcher {
       const confidence = Math.min(0.99, n.confidence + 0.02 * (n.mentions - 1));
       if (confidence >= threshold) services.push({ id: s.id, name: s.name, confidence: round2(confidence) });
     }
-    const candidates: ServiceCandidate[] = [];
+    let candidates: ServiceCandidate[] = [];
     for (const [index, v] of vocab) {
       const s = this.services[index];
       if (!s) continue;
@@ -592,6 +672,9 @@ export class ServiceMatcher {
         candidates.push({ id: s.id, name: s.name, confidence: round2(confidence), terms: [...v.words] });
       }
     }
+    const impliedServices = this.impliedByRole(cues, candidates, services, namedRoles, negated, options);
+    for (const s of impliedServices) if (s.confidence >= threshold) services.push(s);
+    candidates = candidates.filter((c) => !services.some((s) => s.id === c.id));
     services.sort(byConfidence);
     if (!options.explain) return { services };
     candidates.sort(byConfidence);
@@ -604,7 +687,7 @@ export class ServiceMatcher {
   }
 }
 
-const KIND_ORDER: Record<RuleKind, number> = { alias: 0, vocab: 1, filler: 2 };
+const KIND_ORDER: Record<RuleKind, number> = { alias: 0, vocab: 1, filler: 2, cue: 3 };
 
 function byKind(a: Rule, b: Rule): number {
   return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];

@@ -167,7 +167,15 @@ const generatedFileSchema = z.strictObject({
 });
 
 const fillerSchema = z.strictObject({ term: word, roles: z.array(word).min(1) });
-const genericFileSchema = z.strictObject({ description: z.string(), fillers: z.array(fillerSchema) });
+/** A phrase that asks for a role without naming a product ("text me" -> sms). */
+const roleCueSchema = z.strictObject({ term: word, role: word, weight: z.number().gt(0).max(1) });
+const genericFileSchema = z.strictObject({
+  description: z.string(),
+  fillers: z.array(fillerSchema),
+  roleCues: z.array(roleCueSchema).optional(),
+  /** Per role, the products most commonly used for it, best first. */
+  roleDefaults: z.record(word, z.array(slug).min(1)).optional(),
+});
 
 export type AliasSpec = z.infer<typeof aliasSpecSchema>;
 export type Alias = z.infer<typeof aliasSchema>;
@@ -177,10 +185,14 @@ export type RateLimit = z.infer<typeof rateLimitSchema>;
 export type ServiceCategory = (typeof SERVICE_CATEGORIES)[number];
 export type Service = z.infer<typeof serviceSchema> & { readonly group: string };
 export type RoleFiller = z.infer<typeof fillerSchema>;
+export type RoleCue = z.infer<typeof roleCueSchema>;
 
 export interface ServiceCatalog {
   readonly services: readonly Service[];
   readonly fillers: readonly RoleFiller[];
+  readonly roleCues: readonly RoleCue[];
+  /** Per role, the most commonly used products, best first (ids of this catalog). */
+  readonly roleDefaults: ReadonlyMap<string, readonly string[]>;
   readonly byId: ReadonlyMap<string, Service>;
 }
 
@@ -228,8 +240,27 @@ export function buildCatalog(
       aliasOwner.set(key, s.id);
     }
   }
+  const roleDefaults = new Map<string, readonly string[]>();
+  if (parsedGeneric.success) {
+    for (const [role, ids] of Object.entries(parsedGeneric.data.roleDefaults ?? {})) {
+      for (const id of ids) {
+        if (!(byId.get(id)?.roles ?? []).includes(role))
+          issues.push({
+            path: `generic.roleDefaults.${role}`,
+            message: `${id} is no service with role ${role}`,
+          });
+      }
+      roleDefaults.set(role, ids);
+    }
+  }
   if (issues.length > 0) throw new ValidationError('service catalog', issues);
-  return { services, fillers: parsedGeneric.success ? parsedGeneric.data.fillers : [], byId };
+  return {
+    services,
+    fillers: parsedGeneric.success ? parsedGeneric.data.fillers : [],
+    roleCues: parsedGeneric.success ? (parsedGeneric.data.roleCues ?? []) : [],
+    roleDefaults,
+    byId,
+  };
 }
 
 /** The form under which two aliases count as the same: lower-case words, joined by single spaces. */

@@ -6,6 +6,12 @@ const ids = (text: string): string[] =>
   detectServices(text)
     .services.map((s) => s.id)
     .sort();
+/** Services the text names or implies by vocabulary, without those implied only by a role. */
+const named = (text: string): string[] =>
+  detectServices(text)
+    .services.filter((s) => s.implied !== true)
+    .map((s) => s.id)
+    .sort();
 const conf = (text: string, id: string): number | undefined =>
   detectServices(text).services.find((s) => s.id === id)?.confidence;
 
@@ -169,7 +175,7 @@ describe('detectServices: negation', () => {
   });
 
   it('carries a negation over a list of names', () => {
-    expect(ids('Send email without Slack, Discord or Telegram')).toEqual([]);
+    expect(named('Send email without Slack, Discord or Telegram')).toEqual([]);
     expect(ids('Without Slack and posts to Telegram')).toEqual(['telegram']);
   });
 
@@ -207,14 +213,33 @@ describe('detectServices: implied services', () => {
     expect(conf('Schedule tweets for the week', 'twitter')).toBeLessThan(0.9);
   });
 
-  it('returns candidates instead of guessing for an ambiguous word', () => {
+  it('marks the most common product of an ambiguous role as implied, with the others as candidates', () => {
     const r = detectServices('Forward each new email to the team', undefined, { explain: true });
-    expect(r.services).toEqual([]);
-    expect(r.candidates?.map((c) => c.id)).toContain('gmail');
+    expect(r.services).toEqual([
+      { id: 'gmail', name: 'Gmail', confidence: 0.5, implied: true, role: 'email' },
+    ]);
     expect(r.candidates?.map((c) => c.id)).toContain('microsoft-outlook');
     const sheet = detectServices('Append the totals to a spreadsheet', undefined, { explain: true });
-    expect(sheet.services).toEqual([]);
-    expect(sheet.candidates?.[0]?.id).toBe('google-sheets');
+    expect(sheet.services.map((s) => [s.id, s.implied])).toEqual([['google-sheets', true]]);
+  });
+
+  it("implies a role's service from a cue, preferring the tenant's connected one", () => {
+    const implied = (text: string, connected?: string[]) =>
+      detectServices(text, undefined, connected ? { connected } : {}).services.map((s) => [
+        s.id,
+        s.implied,
+        s.confidence,
+      ]);
+    expect(implied('Text me when the build fails')).toEqual([['twilio', true, 0.5]]);
+    expect(implied('Text me when the build fails', ['slack', 'vonage'])).toEqual([['vonage', true, 0.7]]);
+    expect(implied('Post it to the team chat')).toEqual([['slack', true, 0.5]]);
+    expect(implied('Post it to the team chat', ['microsoft-teams'])).toEqual([
+      ['microsoft-teams', true, 0.7],
+    ]);
+    expect(implied('Save the attachment to cloud storage')).toEqual([['google-drive', true, 0.5]]);
+    // A named product of the role leaves nothing to imply; so does a filler or a negation.
+    expect(implied('Text me on WhatsApp when the build fails').map((s) => s[0])).toEqual(['whatsapp']);
+    expect(implied('Send the report over SMTP email')).toEqual([]);
   });
 
   it('offers the CRMs for a deal and Trello for a card, and names Trello when the board is a kanban', () => {
