@@ -308,7 +308,7 @@ export function commandProcessor(
       : undefined;
     const versions = [...state.projection.versions.values()]
       .filter((v) => v.workflowId === p.workflowId && v.tenantId === command.tenantId)
-      .map((v) => ({ version: v.version, publishedAt: v.publishedAt }));
+      .map((v) => ({ version: v.version, publishedAt: v.publishedAt, definition: v.definition }));
     const analysis = analyzeFailures({
       errorLogs: p.errorLogs,
       evidence: command.evidence ?? null,

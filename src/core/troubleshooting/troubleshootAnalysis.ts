@@ -4,10 +4,18 @@
 // before) into ranked hypotheses, recommendations a person can act on, and — only where it is safe —
 // an automatic fix: a new version of the workflow with backoff, retries or smaller batches on the
 // failing service's steps. Auth, permission, quota, validation and config failures are never
-// auto-resolved: they get precise instructions. Pure: the evidence comes in as data.
+// auto-resolved: they get precise instructions. A step that finds nothing at its address (404,
+// unresolvable host) on every call since a version changed its settings is a config failure of that
+// change, not a missing record. Pure: the evidence comes in as data.
 import type { WorkflowDefinition, WorkflowStep } from '../generation/workflowDefinition.ts';
 import { classifyError, type ErrorClassification } from './classifyError.ts';
-import type { AutomaticResolution, Resolution } from './errorResolution.ts';
+import type { AutomaticResolution, ManualResolution, Resolution } from './errorResolution.ts';
+import {
+  isAddressFailure,
+  stepConfigChanges,
+  type PublishedVersion,
+  type StepConfigChange,
+} from './stepConfigChange.ts';
 
 /** Failed step attempts of the workflow that share step, service and error class. */
 export interface FailureGroup {
@@ -48,7 +56,7 @@ export interface ErrorLogInput {
   readonly occurredAt: number | null;
 }
 
-export type HypothesisKind = 'service_error' | 'version_regression' | 'provider_incident';
+export type HypothesisKind = 'service_error' | 'version_regression' | 'provider_incident' | 'config_change';
 
 export interface Hypothesis {
   readonly kind: HypothesisKind;
@@ -99,8 +107,11 @@ export interface AnalysisInput {
   readonly evidence: RecordedEvidence | null;
   /** The version that runs now, when the workflow is known. */
   readonly current: WorkflowDefinition | null;
-  /** Versions with the time they were published (event time), for regression attribution. */
-  readonly versions: readonly { readonly version: number; readonly publishedAt: number }[];
+  /**
+   * Versions with the time they were published (event time), for regression attribution; with
+   * their definitions, a step whose settings a version changed can be blamed on that change.
+   */
+  readonly versions: readonly PublishedVersion[];
   readonly autoResolve: boolean;
   readonly now: number;
 }
@@ -109,6 +120,11 @@ export interface AnalysisInput {
 const REGRESSION_LOOKBACK_MS = 60 * 60_000;
 /** Other workflows failing the same way from which it is the provider, not this workflow. */
 const INCIDENT_WORKFLOWS = 2;
+/** Share of the runs since a change that must fail for "every call fails" (a few may not reach the step). */
+const EVERY_CALL_SHARE = 0.9;
+const CONFIG_CHANGE_CONFIDENCE = 0.9;
+/** The change-specific hypothesis ranks above the plain "config errors at step X" one. */
+const CONFIG_CHANGE_HYPOTHESIS_CONFIDENCE = 0.95;
 
 const round = (v: number): number => Math.round(v * 1000) / 1000;
 
@@ -155,6 +171,72 @@ export function applyResolution(
     return next;
   });
   return { definition: { ...definition, steps }, changedSteps: changed };
+}
+
+interface ConfigChangeFinding {
+  readonly change: StepConfigChange;
+  /** Classes the step's failures were sorted into (not_found, network, ...), now config. */
+  readonly classes: ReadonlySet<string>;
+  readonly since: number;
+  readonly unresolvedHost: boolean;
+}
+
+/**
+ * Steps whose every failure is an address failure, none of them before the latest version that
+ * changed the step's settings, while (per the recorded runs) nearly every run since then failed.
+ */
+function configChangeFindings(
+  input: AnalysisInput,
+  classified: readonly { log: ErrorLogInput; c: ErrorClassification }[],
+): ConfigChangeFinding[] {
+  const latest = new Map<string, StepConfigChange>();
+  for (const change of stepConfigChanges(input.versions)) {
+    const seen = latest.get(change.stepId);
+    if (seen === undefined || change.version > seen.version) latest.set(change.stepId, change);
+  }
+  const ev = input.evidence;
+  const findings: ConfigChangeFinding[] = [];
+  for (const change of latest.values()) {
+    const recorded = (ev?.failures ?? []).filter((f) => f.stepId === change.stepId);
+    const logs = classified
+      .filter(({ log }) => log.stepId === change.stepId)
+      .map(({ log, c }) => ({
+        errorClass: c.class,
+        httpStatus: c.httpStatus,
+        message: log.log,
+        at: log.occurredAt,
+      }));
+    const all = [...recorded.map((f) => ({ ...f, at: f.firstSeen })), ...logs];
+    if (all.length === 0 || !all.every(isAddressFailure)) continue;
+    const times = all.flatMap((f) => (f.at === null ? [] : [f.at]));
+    if (times.length === 0 || times.some((t) => t < change.publishedAt)) continue;
+    if (ev !== null && ev.runs > 0) {
+      // Runs are counted over the whole window; only the part since the change must all fail.
+      const windowMs = ev.windowHours * 3_600_000;
+      const share = Math.min(1, Math.max(0, (input.now - change.publishedAt) / windowMs));
+      if (ev.failedRuns < EVERY_CALL_SHARE * ev.runs * share) continue;
+    }
+    findings.push({
+      change,
+      classes: new Set(all.flatMap((f) => (f.errorClass === null ? [] : [f.errorClass]))),
+      since: Math.min(...times),
+      unresolvedHost: all.some((f) => f.httpStatus !== 404 && f.httpStatus !== 410),
+    });
+  }
+  return findings;
+}
+
+function configChangeResolution(f: ConfigChangeFinding): ManualResolution {
+  const { change } = f;
+  const what = f.unresolvedHost ? 'an address that does not exist (404 / host not found)' : 'HTTP 404';
+  const keys = change.changed.map((c) => c.key).join(', ');
+  const detail = change.changed
+    .map((c) => `${c.key}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`)
+    .join('; ');
+  return {
+    action: 'fix_configuration',
+    instructions: `Step ${change.stepId} (${change.service}) has answered ${what} on every call since version ${change.version} changed its settings (${detail}). Correct ${keys} in the step, restore the previous value, or roll back to version ${change.version - 1}. A wrong address does not pass on a retry, so nothing is retried or changed automatically.`,
+  };
 }
 
 export function analyzeFailures(input: AnalysisInput): TroubleshootAnalysis {
@@ -222,6 +304,25 @@ export function analyzeFailures(input: AnalysisInput): TroubleshootAnalysis {
     }
     if (g.confidence === 0) g.confidence = 0.6;
   }
+  // Address failures since a settings change: move the step's groups to config with a resolution
+  // that names the changed settings (and so no automatic fix is offered for them).
+  const configChanges = configChangeFindings(input, classifiedFull);
+  for (const f of configChanges) {
+    for (const [key, g] of groups) {
+      if (g.stepId !== f.change.stepId || !f.classes.has(g.errorClass)) continue;
+      groups.delete(key);
+      const target = group(g.service, 'config');
+      target.weight += g.weight;
+      target.logs += g.logs;
+      target.recorded += g.recorded;
+      target.stepId ??= g.stepId;
+      target.since = Math.min(target.since ?? Infinity, g.since ?? Infinity, f.since);
+      target.confidence = Math.max(target.confidence, CONFIG_CHANGE_CONFIDENCE);
+      target.resolution = configChangeResolution(f);
+    }
+  }
+  const reclassifiedSteps = new Set(configChanges.map((f) => f.change.stepId));
+
   const ranked = [...groups.values()].sort(
     (a, b) =>
       b.weight - a.weight ||
@@ -282,6 +383,27 @@ export function analyzeFailures(input: AnalysisInput): TroubleshootAnalysis {
         ],
       });
     }
+  }
+  for (const f of configChanges) {
+    const { change } = f;
+    hypotheses.push({
+      kind: 'config_change',
+      service: change.service,
+      stepId: change.stepId,
+      errorClass: 'config',
+      confidence: CONFIG_CHANGE_HYPOTHESIS_CONFIDENCE,
+      since: f.since,
+      version: change.version,
+      summary: `step ${change.stepId} has failed on every call since version ${change.version} changed its ${change.changed.map((c) => c.key).join(', ')}: a configuration error, not a missing record`,
+      evidence: [
+        ...change.changed.map(
+          (c) =>
+            `version ${change.version} changed ${c.key} from ${JSON.stringify(c.from)} to ${JSON.stringify(c.to)}`,
+        ),
+        `version ${change.version} published at ${new Date(change.publishedAt).toISOString()}, first failure at ${new Date(f.since).toISOString()}`,
+        `every failure of the step since then is ${f.unresolvedHost ? 'a 404 or an unresolvable host' : 'a 404'}`,
+      ],
+    });
   }
   // A version published shortly before the failures began.
   const start = Math.min(...ranked.map((g) => g.since ?? Infinity));
@@ -366,13 +488,16 @@ export function analyzeFailures(input: AnalysisInput): TroubleshootAnalysis {
   }
 
   return {
-    classified: classifiedFull.map(({ log, c }) => ({
-      ...log,
-      class: c.class,
-      confidence: c.confidence,
-      autoResolvable: c.autoResolvable,
-      provider: c.provider,
-    })),
+    classified: classifiedFull.map(({ log, c }) => {
+      const reclassified = log.stepId !== null && reclassifiedSteps.has(log.stepId);
+      return {
+        ...log,
+        class: reclassified ? 'config' : c.class,
+        confidence: c.confidence,
+        autoResolvable: reclassified ? false : c.autoResolvable,
+        provider: c.provider,
+      };
+    }),
     hypotheses,
     recommendations,
     fix,

@@ -106,3 +106,142 @@ describe('troubleshooting analysis', () => {
     expect(a.fix).toBeNull();
   });
 });
+
+describe('troubleshooting analysis: a step failing at its address since a settings change', () => {
+  const STEP = 'google-sheets-append-row';
+  const published = NOW - 30 * MINUTE;
+  const withInputs = (
+    version: number,
+    service: string,
+    inputs: Record<string, string>,
+  ): WorkflowDefinition => ({
+    ...sheets,
+    version,
+    steps: sheets.steps.map((s) =>
+      s.stepId === STEP ? { ...s, service, inputs: { ...s.inputs, ...inputs } } : s,
+    ),
+  });
+  const NOT_FOUND = '{"error":{"code":404,"message":"Requested entity was not found.","status":"NOT_FOUND"}}';
+  const v1 = withInputs(1, 'google-sheets', { documentId: '1AbCdEf' });
+  const v2 = withInputs(2, 'google-sheets', { documentId: '1AbCdEg' });
+  const versions = [
+    { version: 1, publishedAt: NOW - 10 * 24 * 60 * MINUTE, definition: v1 },
+    { version: 2, publishedAt: published, definition: v2 },
+  ];
+  const notFound = (over: Partial<RecordedEvidence['failures'][number]> = {}): RecordedEvidence =>
+    recorded({
+      runs: 60,
+      failedRuns: 30,
+      failures: [
+        {
+          stepId: STEP,
+          service: 'google-sheets',
+          errorClass: 'not_found',
+          errorCode: 'NOT_FOUND',
+          httpStatus: 404,
+          message: NOT_FOUND,
+          failures: 30,
+          firstSeen: published + MINUTE,
+          lastSeen: NOW - MINUTE,
+          maxVersion: 2,
+          ...over,
+        },
+      ],
+    });
+
+  it('ranks config first, names the changed setting and offers no automatic fix', () => {
+    const a = analyzeFailures({
+      errorLogs: [
+        { service: 'google-sheets', stepId: STEP, log: NOT_FOUND, httpStatus: 404, occurredAt: NOW - MINUTE },
+      ],
+      evidence: notFound(),
+      current: v2,
+      versions,
+      autoResolve: true,
+      now: NOW,
+    });
+    expect(a.hypotheses[0]).toMatchObject({
+      kind: 'config_change',
+      stepId: STEP,
+      errorClass: 'config',
+      version: 2,
+    });
+    expect(a.hypotheses.some((h) => h.errorClass === 'not_found')).toBe(false);
+    expect(a.hypotheses[0]?.evidence[0]).toBe('version 2 changed documentId from "1AbCdEf" to "1AbCdEg"');
+    expect(a.recommendations[0]).toMatchObject({
+      errorClass: 'config',
+      action: 'fix_configuration',
+      automatic: false,
+    });
+    expect(a.recommendations[0]?.instructions).toContain('Correct documentId in the step');
+    expect(a.classified[0]).toMatchObject({ class: 'config', autoResolvable: false });
+    expect(a.fix).toBeNull();
+  });
+
+  it('turns an unresolvable host after a URL change into config instead of an automatic retry', () => {
+    const before = withInputs(1, 'http', { url: 'https://api.acme.io/v1/rows' });
+    const after = withInputs(2, 'http', { url: 'https://api.acme.oi/v1/rows' });
+    const log = 'Error: getaddrinfo ENOTFOUND api.acme.oi';
+    const input = {
+      errorLogs: [{ service: 'http', stepId: STEP, log, httpStatus: null, occurredAt: NOW - 2 * MINUTE }],
+      evidence: null,
+      current: after,
+      autoResolve: true,
+      now: NOW,
+    };
+    const unchanged = analyzeFailures({
+      ...input,
+      versions: versions.map(({ version, publishedAt }) => ({ version, publishedAt })),
+    });
+    expect(unchanged.hypotheses[0]?.errorClass).toBe('network');
+    expect(unchanged.fix).not.toBeNull();
+
+    const a = analyzeFailures({
+      ...input,
+      versions: [
+        { version: 1, publishedAt: NOW - 10 * 24 * 60 * MINUTE, definition: before },
+        { version: 2, publishedAt: published, definition: after },
+      ],
+    });
+    expect(a.hypotheses[0]).toMatchObject({ kind: 'config_change', errorClass: 'config' });
+    expect(a.recommendations[0]?.instructions).toContain(
+      '"https://api.acme.io/v1/rows" -> "https://api.acme.oi/v1/rows"',
+    );
+    expect(a.fix).toBeNull();
+  });
+
+  it('keeps not_found when the failures began before the change or only some calls fail', () => {
+    const earlier = analyzeFailures({
+      errorLogs: [],
+      evidence: notFound({ firstSeen: published - 5 * MINUTE }),
+      current: v2,
+      versions,
+      autoResolve: false,
+      now: NOW,
+    });
+    expect(earlier.hypotheses.some((h) => h.kind === 'config_change')).toBe(false);
+    expect(earlier.hypotheses[0]?.errorClass).toBe('not_found');
+
+    const some = analyzeFailures({
+      errorLogs: [],
+      evidence: { ...notFound(), failedRuns: 6 },
+      current: v2,
+      versions,
+      autoResolve: false,
+      now: NOW,
+    });
+    expect(some.hypotheses.some((h) => h.kind === 'config_change')).toBe(false);
+  });
+
+  it('needs the definitions: without them a version change cannot be blamed on settings', () => {
+    const a = analyzeFailures({
+      errorLogs: [],
+      evidence: notFound(),
+      current: v2,
+      versions: versions.map(({ version, publishedAt }) => ({ version, publishedAt })),
+      autoResolve: false,
+      now: NOW,
+    });
+    expect(a.hypotheses.find((h) => h.kind === 'service_error')?.errorClass).toBe('not_found');
+  });
+});
