@@ -1,6 +1,8 @@
 // Accuracy report for the error classifier on the hand-labelled fixture set: per-class
 // precision/recall/F1, overall accuracy, macro F1, confidence of right vs wrong answers and the
-// most frequent confusions.
+// most frequent confusions, and how precise the auto-resolve decision is (of the steps the platform
+// would fix on its own, the share whose true class is auto-resolvable). Without --fixture it also
+// prints the summary of the holdout sets, which are never used for tuning.
 //
 //   node scripts/eval/errorClassification.ts [--fixture test/fixtures/error-classification.jsonl] [--misses] [--json]
 import { readFileSync } from 'node:fs';
@@ -9,7 +11,11 @@ import { parseArgs } from 'node:util';
 import { classifyError } from '../../src/core/troubleshooting/classifyError.ts';
 import { classificationReport } from '../../src/core/troubleshooting/classificationReport.ts';
 import type { LabelledPrediction } from '../../src/core/troubleshooting/classificationReport.ts';
-import { errorClasses, isErrorClass } from '../../src/core/troubleshooting/errorClass.ts';
+import {
+  autoResolvableClasses,
+  errorClasses,
+  isErrorClass,
+} from '../../src/core/troubleshooting/errorClass.ts';
 
 interface LabelledCase {
   readonly service: string;
@@ -20,39 +26,68 @@ interface LabelledCase {
 
 const { values: args } = parseArgs({
   options: {
-    fixture: { type: 'string', default: 'test/fixtures/error-classification.jsonl' },
+    fixture: { type: 'string' },
     misses: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
 const repoRoot = resolve(import.meta.dirname, '..', '..');
-const cases = readFileSync(resolve(repoRoot, args.fixture), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as LabelledCase);
+const mainFixture = 'test/fixtures/error-classification.jsonl';
+const holdoutFixtures = [
+  'test/fixtures/error-classification-holdout.jsonl',
+  'test/fixtures/error-classification-config-holdout.jsonl',
+];
+const fixture = args.fixture ?? mainFixture;
 
-const predictions: LabelledPrediction[] = [];
-const misses: string[] = [];
-for (const c of cases) {
-  if (!isErrorClass(c.class)) throw new Error(`unknown label "${c.class}" for ${c.service}`);
-  const result = classifyError(c);
-  predictions.push({ expected: c.class, predicted: result.class, confidence: result.confidence });
-  if (result.class !== c.class) {
-    const rules = result.matched.map((m) => `${m.rule}=${m.class}:${m.weight}`).join(' ');
-    misses.push(
-      `${c.class} -> ${result.class} (${result.confidence}) [${c.service} ${c.httpStatus ?? '-'}] ${c.log.slice(0, 140).replace(/\s+/g, ' ')}\n    ${rules}`,
-    );
-  }
+interface Evaluation {
+  readonly cases: readonly LabelledCase[];
+  readonly report: ReturnType<typeof classificationReport>;
+  /** Steps the classifier would auto-resolve, and how many of them truly are auto-resolvable. */
+  readonly autoResolved: number;
+  readonly autoResolvedRight: number;
+  readonly misses: readonly string[];
 }
-const report = classificationReport(predictions);
+
+function evaluate(file: string): Evaluation {
+  const cases = readFileSync(resolve(repoRoot, file), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as LabelledCase);
+  const predictions: LabelledPrediction[] = [];
+  const misses: string[] = [];
+  let autoResolved = 0;
+  let autoResolvedRight = 0;
+  for (const c of cases) {
+    if (!isErrorClass(c.class)) throw new Error(`unknown label "${c.class}" for ${c.service}`);
+    const result = classifyError(c);
+    predictions.push({ expected: c.class, predicted: result.class, confidence: result.confidence });
+    if (result.autoResolvable) {
+      autoResolved += 1;
+      if (autoResolvableClasses.has(c.class)) autoResolvedRight += 1;
+    }
+    if (result.class !== c.class) {
+      const rules = result.matched.map((m) => `${m.rule}=${m.class}:${m.weight}`).join(' ');
+      misses.push(
+        `${c.class} -> ${result.class} (${result.confidence}) [${c.service} ${c.httpStatus ?? '-'}] ${c.log.slice(0, 140).replace(/\s+/g, ' ')}\n    ${rules}`,
+      );
+    }
+  }
+  return { cases, report: classificationReport(predictions), autoResolved, autoResolvedRight, misses };
+}
+
+const { cases, report, autoResolved, autoResolvedRight, misses } = evaluate(fixture);
+const autoPrecision = (e: Evaluation): string =>
+  `${e.autoResolved === 0 ? '-' : (e.autoResolvedRight / e.autoResolved).toFixed(3)} (${e.autoResolvedRight}/${e.autoResolved})`;
 
 if (args.json) {
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ...report, autoResolve: { predicted: autoResolved, correct: autoResolvedRight } }, null, 2)}\n`,
+  );
 } else {
   const pct = (x: number): string => x.toFixed(3);
   const services = new Set(cases.map((c) => c.service)).size;
   const lines = [
-    `fixture: ${args.fixture} (${report.total} cases, ${services} services)`,
+    `fixture: ${fixture} (${report.total} cases, ${services} services)`,
     '',
     `${'class'.padEnd(18)} ${'support'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'f1'.padStart(6)}`,
     ...report.perClass.map(
@@ -63,6 +98,7 @@ if (args.json) {
     `accuracy           ${pct(report.accuracy)}`,
     `macro F1           ${pct(report.macroF1)}`,
     `mean confidence    ${pct(report.meanConfidenceCorrect)} when right, ${pct(report.meanConfidenceWrong)} when wrong`,
+    `auto-resolve prec. ${autoPrecision({ cases, report, autoResolved, autoResolvedRight, misses })}`,
     '',
     'top confusions (expected -> predicted: count)',
     ...(report.topConfusions.length === 0
@@ -76,5 +112,19 @@ if (args.json) {
     ),
   ];
   if (args.misses) lines.push('', 'misclassified cases', ...misses);
+  if (args.fixture === undefined) {
+    lines.push('', 'holdout sets (never used for tuning)');
+    for (const file of holdoutFixtures) {
+      const e = evaluate(file);
+      const perClass = e.report.perClass.filter((m) => m.support > 0);
+      const lowest = perClass.reduce((a, b) => (b.f1 < a.f1 ? b : a));
+      const config = perClass.find((m) => m.class === 'config');
+      lines.push(
+        `  ${file}: ${e.report.total} cases, accuracy ${pct(e.report.accuracy)}, macro F1 ${pct(e.report.macroF1)}, ` +
+          `config recall ${config === undefined ? '-' : pct(config.recall)} precision ${config === undefined ? '-' : pct(config.precision)}, ` +
+          `lowest F1 ${lowest.class} ${pct(lowest.f1)}, auto-resolve precision ${autoPrecision(e)}`,
+      );
+    }
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -42,6 +42,13 @@ describe('error classification fixture accuracy', () => {
     expect(report.accuracy).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('config holdout: config precision >= 0.95 and recall >= 0.5 (measured 1.000 / 0.563)', () => {
+    const report = evaluate('error-classification-config-holdout.jsonl');
+    const config = report.perClass.find((m) => m.class === 'config');
+    expect(config?.precision).toBeGreaterThanOrEqual(0.95);
+    expect(config?.recall).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('is more confident when right than when wrong', () => {
     const report = evaluate('error-classification-holdout.jsonl');
     expect(report.meanConfidenceCorrect).toBeGreaterThan(report.meanConfidenceWrong);

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { classifyError } from '../../../src/core/troubleshooting/classifyError.ts';
+import { configKeywordRules, configRules } from '../../../src/core/troubleshooting/errorRules/configRules.ts';
+import { keywordRules } from '../../../src/core/troubleshooting/errorRules/keywordRules.ts';
+import { providerRuleSets } from '../../../src/core/troubleshooting/errorRules/providerRuleSets.ts';
+
+// One realistic message per configuration rule: [service, log, HTTP status, rule expected to decide].
+const cases: readonly (readonly [string, string, number | null, string])[] = [
+  [
+    'google_sheets',
+    '{"error":{"code":403,"message":"Requests from referer <empty> are blocked.","status":"PERMISSION_DENIED","details":[{"reason":"API_KEY_HTTP_REFERRER_BLOCKED"}]}}',
+    403,
+    'google.api_key_restricted',
+  ],
+  ['firebase', 'FirebaseError: Firebase: Error (auth/operation-not-allowed).', 400, 'google.firebase_setup'],
+  [
+    'aws_kinesis',
+    'InvalidSignatureException: Credential should be scoped to a valid region.',
+    400,
+    'aws.region_mismatch',
+  ],
+  [
+    'salesforce',
+    '[{"message":"The REST API is not enabled for this Organization.","errorCode":"API_DISABLED_FOR_ORG"}]',
+    403,
+    'salesforce.api_disabled',
+  ],
+  [
+    'salesforce',
+    'INVALID_SESSION_ID: Destination URL not reset. The URL returned from login must be set in the SforceService',
+    500,
+    'salesforce.wrong_instance',
+  ],
+  [
+    'stripe',
+    'StripeSignatureVerificationError: No signatures found matching the expected signature for payload.',
+    400,
+    'stripe.webhook_secret',
+  ],
+  [
+    'hubspot',
+    '{"status":"error","message":"The app 281 is not installed in portal 98765.","category":"MISSING_APP_INSTALLATION"}',
+    403,
+    'hubspot.portal',
+  ],
+  ['postgres', 'error: schema "analytics" does not exist', null, 'postgres.schema'],
+  [
+    'mongodb',
+    'MongoParseError: URI must include hostname, domain name, and tld',
+    null,
+    'mongodb.connection_string',
+  ],
+  [
+    'mysql',
+    'Error: ER_NOT_SUPPORTED_AUTH_MODE: Client does not support authentication protocol requested by server',
+    null,
+    'mysql.auth_plugin',
+  ],
+  ['slack', '{"ok":false,"error":"team_access_not_granted"}', 200, 'slack.app_installation'],
+  [
+    'telegram',
+    '{"ok":false,"error_code":409,"description":"Conflict: can\'t use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}',
+    409,
+    'telegram.webhook_active',
+  ],
+  [
+    'twilio',
+    '{"code":21212,"message":"The \'From\' number +1500 is not a valid phone number"}',
+    400,
+    'twilio.sender',
+  ],
+  [
+    'whatsapp',
+    '{"error":{"message":"(#131030) Recipient phone number not in allowed list","code":131030}}',
+    400,
+    'meta.test_recipients',
+  ],
+  [
+    'azure_openai',
+    '{"error":{"code":"OperationNotSupported","message":"The chatCompletion operation does not work with the specified model"}}',
+    400,
+    'azure_openai.deployment_model',
+  ],
+  [
+    'xero',
+    '{"Title":"Forbidden","Detail":"AuthorizationUnsuccessful: xero-tenant-id header is missing"}',
+    403,
+    'xero.tenant',
+  ],
+  ['discord', '{"message":"Invalid Webhook Token","code":50027}', 401, 'discord.invalid_webhook_token'],
+  ['airtable', 'ConfigError: AIRTABLE_BASE_ID must be set', null, 'config.env_variable'],
+  ['http', 'TypeError: Failed to parse URL from /api/v1/orders', null, 'config.invalid_url'],
+  [
+    'http',
+    '{"message":"Cannot GET /v1/v1/orders","error":"Not Found","statusCode":404}',
+    404,
+    'config.no_route',
+  ],
+  [
+    'n8n',
+    '{"code":404,"message":"This webhook is not registered for POST requests."}',
+    404,
+    'config.webhook_not_registered',
+  ],
+  ['http', "unknown field mapping 'email_adress' in step Create contact", null, 'config.field_mapping'],
+  [
+    'http',
+    'FetchError: request to http://localhost:3000/api failed, reason: connect ECONNREFUSED 127.0.0.1:3000',
+    null,
+    'config.localhost',
+  ],
+  [
+    'http',
+    "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames",
+    null,
+    'config.tls_hostname',
+  ],
+  [
+    'anthropic',
+    '{"type":"error","error":{"type":"invalid_request_error","message":"anthropic-version: header is required"}}',
+    400,
+    'config.api_version',
+  ],
+  [
+    'brevo',
+    '{"code":"unauthorized","message":"We have detected you are using an unrecognised IP address 203.0.113.7"}',
+    401,
+    'config.ip_allowlist',
+  ],
+  ['docusign', '{"errorCode":"USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT"}', 400, 'config.account_mismatch'],
+  ['redis', 'ReplyError: MOVED 3999 10.0.3.12:6381', null, 'config.redis_topology'],
+];
+
+describe('configuration rules', () => {
+  it.each(cases)('%s %j (HTTP %s) -> config via %s', (service, log, httpStatus, rule) => {
+    const result = classifyError({ service, log, httpStatus });
+    expect(result.class).toBe('config');
+    expect(result.matched.find((m) => m.class === 'config')?.rule).toBe(rule);
+  });
+
+  it('never auto-resolves a configuration error and tells which setting to change', () => {
+    for (const [service, log, httpStatus, rule] of cases) {
+      const result = classifyError({ service, log, httpStatus });
+      expect(result.autoResolvable, rule).toBe(false);
+      expect(result.retryable, rule).toBe(false);
+      expect(result.resolution.action, rule).toBe('fix_configuration');
+      const fix = [...configRules.flatMap((s) => s.rules), ...configKeywordRules].find(
+        (r) => r.id === rule,
+      )?.fix;
+      if (fix !== undefined) expect(result.resolution.instructions, rule).toContain(fix);
+    }
+  });
+
+  it('gives every config rule, old and new, a fix naming the setting', () => {
+    const all = [...providerRuleSets.flatMap((s) => s.rules), ...keywordRules, ...configKeywordRules];
+    const missing = all.filter((r) => r.class === 'config' && (r.fix === undefined || r.fix.length < 20));
+    expect(missing.map((r) => r.id)).toEqual([]);
+  });
+});
+
+describe('unresolvable hosts', () => {
+  const classOf = (service: string, log: string): string =>
+    classifyError({ service, log, httpStatus: null }).class;
+
+  it("is a network blip on the provider's own API host", () => {
+    expect(classOf('hubspot', 'getaddrinfo ENOTFOUND api.hubapi.com')).toBe('network');
+    expect(classOf('http', 'getaddrinfo ENOTFOUND hooks.acme-internal.io')).toBe('network');
+  });
+
+  it('is configuration for a host that is not the provider, a placeholder or a missing tenant', () => {
+    expect(classOf('jira', 'Error: getaddrinfo ENOTFOUND acme.atlasian.net')).toBe('config');
+    expect(classOf('http', 'Error: getaddrinfo ENOTFOUND undefined')).toBe('config');
+    expect(classOf('mailchimp', 'getaddrinfo ENOTFOUND undefined.api.mailchimp.com')).toBe('config');
+    expect(classOf('supabase', 'getaddrinfo ENOTFOUND xyzcompanyabc.supabase.co')).toBe('config');
+  });
+
+  it('keeps a bare refused loopback connection (a sidecar or proxy) as network', () => {
+    expect(classOf('http', 'connect ECONNREFUSED 127.0.0.1:443')).toBe('network');
+  });
+});
+
+describe('look-alikes stay in their class', () => {
+  it.each([
+    ['slack', '{"ok":false,"error":"channel_not_found"}', 200, 'not_found'],
+    [
+      'stripe',
+      '{"error":{"code":"resource_missing","message":"No such customer: \'cus_1\'"}}',
+      404,
+      'not_found',
+    ],
+    ['postgres', 'error: relation "staging.orders_tmp" does not exist', null, 'not_found'],
+    [
+      'airtable',
+      '{"error":{"type":"UNKNOWN_FIELD_NAME","message":"Unknown field name: \\"Emial\\""}}',
+      422,
+      'validation',
+    ],
+  ] as const)('%s %j -> %s', (service, log, httpStatus, expected) => {
+    expect(classifyError({ service, log, httpStatus }).class).toBe(expected);
+  });
+});
