@@ -195,6 +195,7 @@ export async function startLoader<Row>(deps: {
       metrics.add('dlq_records_total', prepared.rejected.length);
     }
     await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: (to + 1n).toString() }]);
+    metrics.committed();
     buffer.committed = to + 1n;
     // A rebalance during the flush replaced the buffer: what it holds now is not ours to trim.
     if (buffer.messages !== messages) return true;
@@ -215,6 +216,7 @@ export async function startLoader<Row>(deps: {
     const next = buffer.fetchedThrough + 1n;
     if (buffer.fetchedThrough < 0n || next <= buffer.committed || stopping) return;
     await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: next.toString() }]);
+    metrics.committed();
     buffer.committed = next;
   }
 
@@ -316,6 +318,7 @@ export async function startLoader<Row>(deps: {
       if (!assigned.includes(partition)) buffers.delete(partition);
     }
     metrics.add('rebalances_total', 1);
+    metrics.assigned(assigned);
     log.info('partitions assigned', { partitions: assigned });
   });
   consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
@@ -364,6 +367,7 @@ export async function startLoader<Row>(deps: {
         });
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
+        metrics.stopped();
       }
     },
   };

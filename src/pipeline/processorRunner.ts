@@ -260,6 +260,7 @@ export async function startProcessor<State, In, Out>(deps: {
         }
       }
       await transaction.commit();
+      metrics.committed();
     } catch (error) {
       metrics.add('transaction_aborts_total', 1);
       await transaction.abort().catch(() => undefined);
@@ -439,6 +440,7 @@ export async function startProcessor<State, In, Out>(deps: {
       }
     }
     metrics.add('rebalances_total', 1);
+    metrics.assigned(assigned);
     log.info('partitions assigned', { partitions: [...assigned] });
   });
   // A read-committed input (another processor's output) ends in transaction markers, which take
@@ -455,6 +457,7 @@ export async function startProcessor<State, In, Out>(deps: {
       const contiguous = run.nextOffset >= 0n && BigInt(firstOffset) <= run.nextOffset;
       if (stopping || !contiguous || run.replayUntil !== null || next <= run.nextOffset) return;
       await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: next.toString() }]);
+      metrics.committed();
       run.nextOffset = next;
     }).catch((error: unknown) => {
       log.warn('committing past transaction markers failed', { partition, error: errorMessage(error) });
@@ -487,6 +490,7 @@ export async function startProcessor<State, In, Out>(deps: {
       await consumer.disconnect().catch(() => undefined);
       await Promise.all([...runs.values()].map((r) => r.producer.disconnect().catch(() => undefined)));
       await admin.disconnect().catch(() => undefined);
+      metrics.stopped();
     },
   };
 }

@@ -8,10 +8,25 @@ interface Series {
   value: number;
 }
 
+/** What `/health` says of a stage: whether it runs, what it owns, how far behind it is. */
+export interface StageStatus {
+  readonly stage: string;
+  /** joining: not yet in its consumer group; running: in it; stopped: left it */
+  readonly state: 'joining' | 'running' | 'stopped';
+  readonly partitions: readonly number[];
+  /** records behind the end of its assigned partitions, as of the last fetch */
+  readonly lag: number;
+  /** milliseconds since it last committed input offsets; null before its first commit */
+  readonly lastCommitAgeMs: number | null;
+}
+
 export class StageMetrics {
   readonly stage: string;
   readonly #series = new Map<string, Series>();
   readonly #kinds = new Map<string, 'counter' | 'gauge'>();
+  #state: StageStatus['state'] = 'joining';
+  #partitions: number[] = [];
+  #lastCommitAt: number | null = null;
 
   constructor(stage: string) {
     this.stage = stage;
@@ -41,6 +56,34 @@ export class StageMetrics {
 
   value(name: string, labels: Labels = {}): number {
     return this.#get(name, labels, this.#kinds.get(name) ?? 'counter').value;
+  }
+
+  /** The runner joined its group with these partitions (after every rebalance). */
+  assigned(partitions: Iterable<number>): void {
+    this.#state = 'running';
+    this.#partitions = [...partitions].sort((a, b) => a - b);
+  }
+
+  committed(at: number = Date.now()): void {
+    this.#lastCommitAt = at;
+  }
+
+  stopped(): void {
+    this.#state = 'stopped';
+    this.#partitions = [];
+  }
+
+  /** Answered from memory: health must not wait on Kafka or ClickHouse. */
+  status(now: number = Date.now()): StageStatus {
+    let lag = 0;
+    for (const p of this.#partitions) lag += this.value('lag', { partition: String(p) });
+    return {
+      stage: this.stage,
+      state: this.#state,
+      partitions: this.#partitions,
+      lag,
+      lastCommitAgeMs: this.#lastCommitAt === null ? null : now - this.#lastCommitAt,
+    };
   }
 
   render(): string {

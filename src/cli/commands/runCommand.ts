@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { rootLogger, setLogLevel } from '../../logger.ts';
 import { projectRoot } from '../projectRoot.ts';
+import { STAGES, parseStages } from '../../pipeline/stages.ts';
 
 /** Stops the process cleanly on SIGTERM/SIGINT: finish the batch, commit, leave the group. */
 export function onShutdown(stop: () => Promise<void>): Promise<void> {
@@ -32,13 +33,14 @@ export function registerRunCommand(program: Command): void {
     .option('--no-api', 'do not serve the HTTP API')
     .option(
       '--stages <list>',
-      'comma-separated stages: archive-loader, metrics-processor, metrics-loader (loaders need the ClickHouse owner)',
-      'archive-loader,metrics-processor,metrics-loader',
+      `comma-separated subset of the stages, to scale one out (default: all of them): ${STAGES.join(', ')}. ` +
+        'Loaders (and the API) need the process that owns the ClickHouse data path in embedded mode.',
+      STAGES.join(','),
     )
     .action(async (opts: { api: boolean; stages: string }) => {
       const config = loadConfig();
       setLogLevel(config.PULSE_LOG_LEVEL);
-      const { startPulseProcess, parseStages } = await import('../../pipeline/pulseProcess.ts');
+      const { startPulseProcess } = await import('../../pipeline/pulseProcess.ts');
       const running = await startPulseProcess(config, projectRoot, rootLogger, {
         api: opts.api,
         stages: parseStages(opts.stages),
