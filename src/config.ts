@@ -110,6 +110,39 @@ export const configSchema = z.object({
     .describe(
       'How long an auto-resolution is watched before, still failing, it is rolled back and escalated.',
     ),
+  PULSE_QUERY_MAX_EXECUTION_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15_000)
+    .describe(
+      'Longest an analyst query (POST /api/query, pulse query) may run; rounded up to whole seconds.',
+    ),
+  PULSE_QUERY_MAX_RESULT_ROWS: positiveInt
+    .default(100_000)
+    .describe('Most rows an analyst query may return; a larger result is refused, not truncated.'),
+  PULSE_QUERY_MAX_RESULT_BYTES: positiveInt
+    .default(32 * 1024 * 1024)
+    .describe('Most bytes an analyst query result may hold.'),
+  PULSE_QUERY_MAX_MEMORY_BYTES: positiveInt
+    .default(1024 * 1024 * 1024)
+    .describe('Most memory one analyst query may use in the engine.'),
+  PULSE_QUERY_MAX_THREADS: positiveInt
+    .default(1)
+    .describe('Engine threads one analyst query may use (the rest stay with ingest).'),
+  PULSE_QUERY_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(2)
+    .describe('Analyst queries that run at once, each on a session of its own apart from the loaders.'),
+  PULSE_QUERY_QUEUE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(16)
+    .describe('Analyst queries that may wait for a session; past that a request gets 429.'),
   PULSE_CONSUMER_GROUP_PREFIX: z
     .string()
     .default('pulse')

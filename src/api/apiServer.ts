@@ -5,6 +5,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
+import {
+  QueryBusyError,
+  QueryCancelledError,
+  QueryLimitError,
+  QueryRefusedError,
+  type QueryTable,
+} from '../adapters/clickhouse/analystQueries.ts';
 import { PulseError, errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StageMetrics } from '../pipeline/stageMetrics.ts';
@@ -92,8 +99,15 @@ export interface CommandGateway {
   readonly timeoutMs: number;
 }
 
+/** Analysts' SQL, run apart from the loaders with the operator's limits. */
+export interface AnalystQueryRunner {
+  run(sql: string, signal: AbortSignal): Promise<QueryTable>;
+}
+
 export interface ApiDeps {
+  /** Pulse's own reads (command results) */
   readonly reader: ClickHouseStore;
+  readonly queries: AnalystQueryRunner;
   readonly metrics: () => readonly StageMetrics[];
   readonly health: () => Promise<Record<string, unknown>>;
   /** rebuilds a table from its topic (pulse replay); absent when this process runs no loader */
@@ -129,9 +143,21 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.post('/api/query', async (request, reply) => {
     const parsed = queryRequestSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send(badRequest(parsed.error.issues));
+    // A client that goes away cancels its query (at the engine's next block).
+    const abandoned = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abandoned.abort();
+    });
     try {
-      return await deps.reader.queryTable(parsed.data.sql);
+      return await deps.queries.run(parsed.data.sql, abandoned.signal);
     } catch (error) {
+      if (error instanceof QueryLimitError)
+        return reply.code(422).send({ error: error.message, limit: error.setting, value: error.limit });
+      if (error instanceof QueryRefusedError)
+        return reply.code(400).send({ error: error.message, reason: error.reason, retriable: false });
+      if (error instanceof QueryBusyError)
+        return reply.code(429).header('retry-after', '1').send({ error: error.message, retriable: true });
+      if (error instanceof QueryCancelledError) return reply.code(499).send({ error: error.message });
       const retriable = error instanceof PulseError ? error.retriable : false;
       return reply.code(retriable ? 503 : 400).send({ error: errorMessage(error), retriable });
     }

@@ -5,6 +5,7 @@
 import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
 import { applyTopics, type TopicChange } from '../adapters/kafka/topicAdmin.ts';
 import { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
+import { AnalystQueries } from '../adapters/clickhouse/analystQueries.ts';
 import { migrate } from '../adapters/clickhouse/migrations.ts';
 import { RedisState } from '../adapters/redis/redisState.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
@@ -38,32 +39,9 @@ import { startLoader } from './loaderRunner.ts';
 import { startProcessor } from './processorRunner.ts';
 import { replayTable, type ReplayResult } from './replay.ts';
 import { StageMetrics } from './stageMetrics.ts';
+import { STAGES, type StageName } from './stages.ts';
 
-export const STAGES = [
-  'archive-loader',
-  'metrics-processor',
-  'metrics-loader',
-  'detection-processor',
-  'insights-loader',
-  'command-processor',
-  'definitions-loader',
-  'command-results-loader',
-  'sessions-loader',
-  'optimizations-loader',
-] as const;
-export type StageName = (typeof STAGES)[number];
-
-export function parseStages(list: string): StageName[] {
-  const names = list
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const unknown = names.filter((n) => !(STAGES as readonly string[]).includes(n));
-  if (unknown.length > 0) {
-    throw new NonRetriableError(`unknown stage(s) ${unknown.join(', ')}; stages are ${STAGES.join(', ')}`);
-  }
-  return names as StageName[];
-}
+export { STAGES, parseStages, type StageName } from './stages.ts';
 
 export interface StageHandle {
   readonly metrics: StageMetrics;
@@ -138,6 +116,10 @@ export async function startPulseProcess(
     if (migration.applied.length > 0)
       log.info('migrations applied', { module: 'process', applied: migration.applied });
   }
+  // Asked once: /health answers from memory, so a busy engine cannot slow it down.
+  const clickhouseVersion = store === undefined ? null : await store.version();
+  const queries =
+    options.api === false || reader === undefined ? undefined : AnalystQueries.open(config, projectRoot);
 
   const state = new RedisState(config.PULSE_REDIS_URL, `pulse:${prefix || 'default'}`);
   const kafka = createKafka(
@@ -294,18 +276,33 @@ export async function startPulseProcess(
 
   let apiUrl = '';
   const api =
-    options.api === false || reader === undefined
+    queries === undefined || reader === undefined
       ? undefined
       : buildApi({
           reader,
+          queries,
           metrics: () => [...handles.values()].map((h) => h.metrics),
-          health: async () => ({
-            status: 'ok',
-            clickhouse:
-              store === undefined ? null : { mode: store.target.mode, version: await store.version() },
-            redis: await state.ping(),
-            stages: [...handles.keys()],
-          }),
+          health: async () => {
+            const stageStatus = [...handles.values()].map((h) => h.metrics.status());
+            // Redis answers in well under a millisecond; one that does not is reported, not awaited.
+            const redis = await Promise.race([
+              state.ping(),
+              new Promise<string>((r) =>
+                setTimeout(() => {
+                  r('no answer within 50 ms');
+                }, 50).unref(),
+              ),
+            ]);
+            return {
+              status: stageStatus.every((s) => s.state === 'running') ? 'ok' : 'starting',
+              clickhouse:
+                store === undefined ? null : { mode: store.target.mode, version: clickhouseVersion },
+              stages: stageStatus,
+              notRunning: STAGES.filter((name) => !handles.has(name)),
+              redis,
+              queries: { ...queries.limits, cancelled: queries.cancelled },
+            };
+          },
           log,
           commands: {
             request: async (command, timeoutMs) => (await commands()).request(command, timeoutMs),
@@ -360,6 +357,7 @@ export async function startPulseProcess(
       await commandClient?.then((c) => c.close()).catch(() => undefined);
       await Promise.all([...handles.values()].map((h) => h.stop()));
       await state.close();
+      await queries?.close();
       await reader?.close();
       await store?.close();
     },

@@ -52,7 +52,8 @@ export class ClickHouseStore {
   }
 
   /**
-   * Opens the store. `readOnly` gives a separate session with readonly=1 for analysts' SQL: in
+   * Opens the store. `readOnly` gives a separate session with readonly=1 for Pulse's own reads
+   * (analysts' SQL runs on AnalystQueries' sessions, with limits): in
    * chDB the setting sticks to that session only, so the loaders' session keeps writing.
    */
   static async open(
@@ -123,24 +124,6 @@ export class ClickHouseStore {
       return await result.json<T>();
     } catch (error) {
       throw classify(error, 'ClickHouse query failed');
-    }
-  }
-
-  /** Runs analyst SQL and returns column names with rows (readonly sessions only). */
-  async queryTable(
-    sql: string,
-  ): Promise<{ columns: { name: string; type: string }[]; rows: Record<string, unknown>[] }> {
-    if (!this.#readOnly) throw new NonRetriableError('analyst queries must use the read-only session');
-    try {
-      const result = await this.#client.query({
-        query: sql,
-        format: 'JSON',
-        clickhouse_settings: this.#settings(),
-      });
-      const body = await result.json<Record<string, unknown>>();
-      return { columns: body.meta ?? [], rows: body.data };
-    } catch (error) {
-      throw classify(error, 'query failed');
     }
   }
 

@@ -60,20 +60,20 @@ export function registerQueryCommand(program: Command): void {
       const config = loadConfig();
       let result = await queryThroughApi(config, sql);
       if (result === undefined) {
-        // No pipeline is running: open the engine directly, read-only.
-        const { ClickHouseStore } = await import('../../adapters/clickhouse/clickhouseStore.ts');
-        let store;
+        // No pipeline is running: open the engine directly, with the same limits the API applies.
+        const { AnalystQueries } = await import('../../adapters/clickhouse/analystQueries.ts');
+        let queries;
         try {
-          store = await ClickHouseStore.open(config, projectRoot, { readOnly: true });
+          queries = AnalystQueries.open(config, projectRoot);
         } catch (error) {
           throw new NonRetriableError(
             `no pipeline answers on port ${config.PULSE_API_PORT} and ${errorMessage(error)}`,
           );
         }
         try {
-          result = await store.queryTable(sql);
+          result = await queries.run(sql, new AbortController().signal);
         } finally {
-          await store.close();
+          await queries.close();
         }
       }
       if (opts.json) for (const row of result.rows) process.stdout.write(JSON.stringify(row) + '\n');
