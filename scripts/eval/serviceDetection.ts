@@ -13,6 +13,12 @@
 // that a change carries over to text it was not tuned on.
 // --predictions scores a file of detector output lines (e.g. from `pulse services detect --jsonl`)
 // instead of running the detector in-process.
+//
+// A service counts as predicted only when the detector reports it and does not mark it implied
+// (a role's most common product is a guess to confirm, not a detection). The figures counting
+// implied services too (those marked in `services` and those in `implied`) are printed on the
+// `with implied:` line. --errors tags each added service with where it came from when the
+// detector runs in-process: (generated) for a generated-catalog service, (implied) for a guess.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -80,14 +86,61 @@ export function splitOf(text: string): 'a' | 'b' {
   return first % 2 === 0 ? 'a' : 'b';
 }
 
-function readPredictions(path: string): string[][] {
+/** What the detector gave for one text: services it reports, and services it only implies. */
+interface Prediction {
+  readonly named: readonly string[];
+  readonly implied: readonly string[];
+}
+
+interface PredictedService {
+  readonly id?: unknown;
+  readonly implied?: unknown;
+}
+
+function predictionOf(r: {
+  services?: readonly PredictedService[];
+  implied?: readonly PredictedService[];
+}): Prediction {
+  const services = r.services ?? [];
+  return {
+    named: services.filter((s) => s.implied !== true).map((s) => String(s.id)),
+    implied: [...services.filter((s) => s.implied === true), ...(r.implied ?? [])].map((s) => String(s.id)),
+  };
+}
+
+function readPredictions(path: string): Prediction[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const r = JSON.parse(l) as { services?: { id?: unknown }[] };
-      return (r.services ?? []).map((s) => String(s.id));
-    });
+    .map((l) =>
+      predictionOf(JSON.parse(l) as { services?: PredictedService[]; implied?: PredictedService[] }),
+    );
+}
+
+interface Scores {
+  readonly tp: number;
+  readonly fp: number;
+  readonly fn: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+}
+
+/** Micro precision, recall and F1 of predicted id sets against the gold sets. */
+function score(rows: readonly Row[], predicted: readonly (readonly string[])[]): Scores {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  rows.forEach((row, i) => {
+    const p = new Set((predicted[i] ?? []).map(normaliseId));
+    for (const g of row.gold) if (p.has(g)) tp++;
+    fn += [...row.gold].filter((g) => !p.has(g)).length;
+    fp += [...p].filter((id) => !row.gold.has(id)).length;
+  });
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
+  const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return { tp, fp, fn, precision, recall, f1 };
 }
 
 function top(counts: Map<string, number>, n: number): string {
@@ -124,21 +177,33 @@ function main(): void {
   const showErrors = Number(values.errors);
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
 
-  let predicted: string[][];
+  let predictions: Prediction[];
   let seconds = 0;
+  const catalog = detectionCatalog();
   if (values.predictions !== undefined) {
     const all = readPredictions(values.predictions);
     if (all.length !== allRows.length) {
       throw new Error(`${values.predictions}: ${all.length} lines for ${allRows.length} rows`);
     }
-    predicted = all.filter((_, i) => keep[i]);
+    predictions = all.filter((_, i) => keep[i]);
   } else {
-    const matcher = compileCatalog(detectionCatalog());
-    const opts = threshold === undefined ? {} : { threshold };
+    const matcher = compileCatalog(catalog);
+    const opts = { explain: true, ...(threshold === undefined ? {} : { threshold }) };
     const t0 = performance.now();
-    predicted = rows.map((r) => matcher.detect(r.text, opts).services.map((s) => s.id));
+    predictions = rows.map((r) => predictionOf(matcher.detect(r.text, opts)));
     seconds = (performance.now() - t0) / 1000;
   }
+  const predicted = predictions.map((p) => p.named);
+  const withImplied = score(
+    rows,
+    predictions.map((p) => [...p.named, ...p.implied]),
+  );
+  const origin = (id: string, i: number): string => {
+    if (values.predictions !== undefined) return '';
+    if (predictions[i]?.implied.some((x) => normaliseId(x) === id)) return ' (implied)';
+    const s = catalog.services.find((x) => normaliseId(x.id) === id);
+    return s?.group === 'generated' ? ' (generated)' : '';
+  };
 
   let exact = 0;
   let channel = 0;
@@ -175,8 +240,15 @@ function main(): void {
     fp += added.length;
     if (missed.length === 0) channel++;
     if (missed.length === 0 && added.length === 0) exact++;
+    const guessed = (predictions[i]?.implied ?? [])
+      .map(normaliseId)
+      .filter((id) => !p.has(id))
+      .map((id) => `${id}${row.gold.has(id) ? ' ✓' : ''}`);
     if ((missed.length > 0 || added.length > 0) && errors.length < showErrors) {
-      errors.push(`- missed [${missed.join(', ')}] added [${added.join(', ')}]: ${row.text}`);
+      errors.push(
+        `- missed [${missed.join(', ')}] added [${added.map((id) => id + origin(id, i)).join(', ')}]` +
+          ` implied [${guessed.join(', ')}]: ${row.text}`,
+      );
     }
   });
 
@@ -185,7 +257,7 @@ function main(): void {
   const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   const covered = [...goldSlugs].filter((g) => everPredicted.has(g)).length;
-  const catalogIds = new Set(detectionCatalog().services.map((s) => normaliseId(s.id)));
+  const catalogIds = new Set(catalog.services.map((s) => normaliseId(s.id)));
   const inCatalog = [...goldSlugs].filter((g) => catalogIds.has(g)).length;
 
   const out: string[] = [];
@@ -197,6 +269,9 @@ function main(): void {
   out.push(`micro precision:    ${fmt(precision)} (TP ${tp}, FP ${fp})`);
   out.push(`micro recall:       ${fmt(recall)} (FN ${fn})`);
   out.push(`micro F1:           ${fmt(f1)}`);
+  out.push(
+    `with implied:       P ${fmt(withImplied.precision)} R ${fmt(withImplied.recall)} F1 ${fmt(withImplied.f1)} (TP ${withImplied.tp}, FP ${withImplied.fp}, FN ${withImplied.fn})`,
+  );
   out.push(
     `catalog coverage:   ${fmt(covered / goldSlugs.size)} predicted at least once (${covered}/${goldSlugs.size}); in catalog ${inCatalog}/${goldSlugs.size}`,
   );

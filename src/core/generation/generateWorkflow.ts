@@ -183,9 +183,10 @@ function resolveServices(
   // An implied service ("text me" -> Twilio) is a guess for a role: it is offered like a candidate,
   // resolved by history or asked about, never taken as named.
   for (const s of detection.services) if (s.implied !== true) add(s, 'detected');
-  const impliedCandidates: ServiceCandidate[] = detection.services
-    .filter((s) => s.implied === true)
-    .map((s) => ({ id: s.id, name: s.name, confidence: s.confidence, terms: [s.role ?? s.id] }));
+  const impliedCandidates: ServiceCandidate[] = [
+    ...detection.services.filter((s) => s.implied === true),
+    ...(detection.implied ?? []),
+  ].map((s) => ({ id: s.id, name: s.name, confidence: s.confidence, terms: [s.role ?? s.id] }));
   for (const id of selected) {
     const s = catalog.byId.get(id);
     if (s) add({ id, name: s.name, confidence: 1 }, 'selected');

@@ -21,6 +21,15 @@
 //   alone could be Gmail or Outlook or plain SMTP, so the detector does not guess. (Measured on
 //   the n8n dev set: reporting Gmail for a bare "email" raised channel accuracy by 0.01 but cost
 //   0.02 precision and 0.03 exact-set accuracy.)
+// - a role the text asks for without naming a product ("text me", "a RAG chatbot") is filled by
+//   the tenant's connected service for it (a service, marked implied), else by the role's most
+//   common product, returned apart in `implied` with low confidence: a guess to confirm, not a
+//   detection;
+// - a service known only to the generated catalog (a brand list, not written for Pulse) is
+//   reported only when its name is distinctive (not a dictionary word, or several words cased as
+//   the brand) or used as an integration ("to Foo", "from Foo", "Foo API", "Foo node"); brands of
+//   no SaaS category (simple-icons only: airlines, sports teams, hardware) always need the latter.
+//   Otherwise it is a candidate: "Front" or "Suno" in passing names no integration.
 import { detectionCatalog, type AliasSpec, type Service, type ServiceCatalog } from './serviceCatalog.ts';
 import { numberVariants, phraseRawWords, phraseWords, singular, tokenize, type Token } from './tokenize.ts';
 
@@ -47,6 +56,11 @@ export interface DetectionResult {
   readonly services: DetectedService[];
   /** Services implied too weakly to report, best first (only when asked for). */
   readonly candidates?: ServiceCandidate[];
+  /**
+   * Roles the text asks for without naming a product, each with the role's most common product
+   * (marked implied, low confidence): a guess to confirm, never a detection (only when asked for).
+   */
+  readonly implied?: DetectedService[];
   /** Services named only in a negated phrase ("instead of Slack"). */
   readonly excluded?: string[];
 }
@@ -54,7 +68,7 @@ export interface DetectionResult {
 export interface DetectOptions {
   /** Lowest confidence reported in `services` (default 0.5). */
   readonly threshold?: number;
-  /** Include `candidates` and `excluded` in the result (default false). */
+  /** Include `candidates`, `implied` and `excluded` in the result (default false). */
   readonly explain?: boolean;
   /** Most candidates returned (default 5). */
   readonly maxCandidates?: number;
@@ -71,7 +85,9 @@ const CANDIDATE_FLOOR = 0.1;
 const DEFAULT_WINDOW = 6;
 /** Confidence of a service implied by a role: the tenant's connected one, or the role's default. */
 const IMPLIED_CONNECTED = 0.7;
-const IMPLIED_DEFAULT = 0.5;
+const IMPLIED_DEFAULT = 0.4;
+/** Confidence of a generated-catalog name found without integration context: under the threshold. */
+const GENERATED_WEAK = 0.45;
 /** Weakest role evidence (cue weight or vocabulary candidate) that implies a service. */
 const IMPLIED_MIN = 0.3;
 /**
@@ -187,6 +203,36 @@ const VENDOR_PREFIXES = new Set([
   'atlassian',
 ]);
 const CONJUNCTIONS = new Set(['and', 'or']);
+/** Words right before a name that use it as an integration: "to Foo", "from Foo", "via Foo". */
+const INTEGRATION_BEFORE = new Set([
+  'to',
+  'into',
+  'in',
+  'from',
+  'via',
+  'with',
+  'using',
+  'on',
+  'onto',
+  'through',
+]);
+/** Words right after a name that use it as an integration: "Foo API", "Foo node", "Foo trigger". */
+const INTEGRATION_AFTER = new Set([
+  'api',
+  'apis',
+  'node',
+  'nodes',
+  'trigger',
+  'triggers',
+  'account',
+  'integration',
+  'integrations',
+  'webhook',
+  'webhooks',
+  'credentials',
+  'connector',
+  'sdk',
+]);
 /** Shortest name word read past two swapped letters, and past a missing or extra letter. */
 const TYPO_MIN_SWAP = 6;
 const TYPO_MIN_DROP = 8;
@@ -589,12 +635,27 @@ export class ServiceMatcher {
     return out;
   }
 
+  /**
+   * Whether a name counts as named: always for a hand-written service; for a generated one when
+   * the name is distinctive (no condition, or several words cased as the brand) and the brand has
+   * a SaaS category, else only when the text uses it as an integration.
+   */
+  private namedStrongly(rule: Rule, integration: boolean): boolean {
+    const s = this.services[rule.service];
+    if (!s || s.group !== 'generated' || integration) return true;
+    const distinctive = !rule.caseWords || rule.caseWords.length > 1;
+    return distinctive && s.category !== 'other';
+  }
+
   detect(text: string, options: DetectOptions = {}): DetectionResult {
     const threshold = options.threshold ?? DEFAULT_THRESHOLD;
     const tokens = tokenize(text);
     const matches = this.scan(text, tokens);
 
     const named = new Map<number, { confidence: number; mentions: number }>();
+    /** Generated-catalog names found with no sign of an integration: candidates, not services. */
+    const weaklyNamed = new Map<number, Set<string>>();
+    const integrated = integrationMatches(text, tokens, matches);
     const negated = new Set<number>();
     const filled = new Set<string>();
     const implied: { rule: Rule; words: string }[] = [];
@@ -614,6 +675,10 @@ export class ServiceMatcher {
         if (r.kind === 'alias') {
           if (m.negated) {
             negated.add(r.service);
+            continue;
+          }
+          if (!this.namedStrongly(r, integrated.has(m))) {
+            weaklyNamed.set(r.service, (weaklyNamed.get(r.service) ?? new Set()).add(words));
             continue;
           }
           const prev = named.get(r.service);
@@ -672,9 +737,20 @@ export class ServiceMatcher {
         candidates.push({ id: s.id, name: s.name, confidence: round2(confidence), terms: [...v.words] });
       }
     }
-    const impliedServices = this.impliedByRole(cues, candidates, services, namedRoles, negated, options);
-    for (const s of impliedServices) if (s.confidence >= threshold) services.push(s);
-    candidates = candidates.filter((c) => !services.some((s) => s.id === c.id));
+    const guessed: DetectedService[] = [];
+    for (const s of this.impliedByRole(cues, candidates, services, namedRoles, negated, options)) {
+      if (s.confidence >= threshold) services.push(s);
+      else guessed.push(s);
+    }
+    // After the roles: a brand named in passing neither asks for its role nor fills it.
+    for (const [index, words] of weaklyNamed) {
+      const s = this.services[index];
+      if (!s || named.has(index) || negated.has(index)) continue;
+      const candidate = { id: s.id, name: s.name, confidence: GENERATED_WEAK };
+      if (GENERATED_WEAK >= threshold) services.push(candidate);
+      else candidates.push({ ...candidate, terms: [...words] });
+    }
+    candidates = candidates.filter((c) => ![...services, ...guessed].some((s) => s.id === c.id));
     services.sort(byConfidence);
     if (!options.explain) return { services };
     candidates.sort(byConfidence);
@@ -683,7 +759,12 @@ export class ServiceMatcher {
       .map((i) => this.services[i]?.id)
       .filter((id): id is string => id !== undefined)
       .sort();
-    return { services, candidates: candidates.slice(0, options.maxCandidates ?? 5), excluded };
+    return {
+      services,
+      candidates: candidates.slice(0, options.maxCandidates ?? 5),
+      implied: guessed.sort(byConfidence),
+      excluded,
+    };
   }
 }
 
@@ -787,6 +868,42 @@ function lists(text: string, tokens: readonly Token[], matches: readonly Match[]
     }
   }
   if (run.length > 0) out.push(run);
+  return out;
+}
+
+/**
+ * Matches the text uses as integrations: right after "to", "from", "via", "with"… or right
+ * before "API", "node", "trigger"…, and every name of a list that starts or ends so ("from Foo,
+ * Bar and Baz", "Foo and Bar nodes").
+ */
+function integrationMatches(text: string, tokens: readonly Token[], matches: readonly Match[]): Set<Match> {
+  const before = (m: Match): boolean => {
+    const prev = tokens[m.start - 1];
+    const head = tokens[m.start];
+    return (
+      prev !== undefined &&
+      head !== undefined &&
+      INTEGRATION_BEFORE.has(prev.lower) &&
+      !CLAUSE_BREAK.test(text.slice(prev.end, head.start))
+    );
+  };
+  const after = (m: Match): boolean => {
+    const last = tokens[m.end - 1];
+    const next = tokens[m.end];
+    return (
+      last !== undefined &&
+      next !== undefined &&
+      INTEGRATION_AFTER.has(next.lower) &&
+      !CLAUSE_BREAK.test(text.slice(last.end, next.start))
+    );
+  };
+  const out = new Set<Match>();
+  for (const run of lists(text, tokens, matches)) {
+    const first = run[0];
+    const last = run.at(-1);
+    const whole = (first !== undefined && before(first)) || (last !== undefined && after(last));
+    for (const m of run) if (whole || before(m) || after(m)) out.add(m);
+  }
   return out;
 }
 

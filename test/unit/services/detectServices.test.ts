@@ -213,30 +213,37 @@ describe('detectServices: implied services', () => {
     expect(conf('Schedule tweets for the week', 'twitter')).toBeLessThan(0.9);
   });
 
-  it('marks the most common product of an ambiguous role as implied, with the others as candidates', () => {
+  it('returns the most common product of an ambiguous role apart, as implied, with the others as candidates', () => {
     const r = detectServices('Forward each new email to the team', undefined, { explain: true });
-    expect(r.services).toEqual([
-      { id: 'gmail', name: 'Gmail', confidence: 0.5, implied: true, role: 'email' },
+    expect(r.services).toEqual([]);
+    expect(r.implied).toEqual([
+      { id: 'gmail', name: 'Gmail', confidence: 0.4, implied: true, role: 'email' },
     ]);
     expect(r.candidates?.map((c) => c.id)).toContain('microsoft-outlook');
+    expect(r.candidates?.map((c) => c.id)).not.toContain('gmail');
     const sheet = detectServices('Append the totals to a spreadsheet', undefined, { explain: true });
-    expect(sheet.services.map((s) => [s.id, s.implied])).toEqual([['google-sheets', true]]);
+    expect(sheet.services).toEqual([]);
+    expect(sheet.implied?.map((s) => [s.id, s.implied])).toEqual([['google-sheets', true]]);
+    // Without `explain` a guess is not returned at all: `services` holds what the text names.
+    expect(detectServices('Forward each new email to the team')).toEqual({ services: [] });
   });
 
   it("implies a role's service from a cue, preferring the tenant's connected one", () => {
-    const implied = (text: string, connected?: string[]) =>
-      detectServices(text, undefined, connected ? { connected } : {}).services.map((s) => [
-        s.id,
-        s.implied,
-        s.confidence,
-      ]);
-    expect(implied('Text me when the build fails')).toEqual([['twilio', true, 0.5]]);
+    const implied = (text: string, connected?: string[]) => {
+      const r = detectServices(text, undefined, { explain: true, ...(connected ? { connected } : {}) });
+      return [...r.services, ...(r.implied ?? [])].map((s) => [s.id, s.implied, s.confidence]);
+    };
+    expect(implied('Text me when the build fails')).toEqual([['twilio', true, 0.4]]);
+    // The tenant's connected service is a service (confident enough to report), still marked implied.
     expect(implied('Text me when the build fails', ['slack', 'vonage'])).toEqual([['vonage', true, 0.7]]);
-    expect(implied('Post it to the team chat')).toEqual([['slack', true, 0.5]]);
+    expect(detectServices('Text me when it fails', undefined, { connected: ['vonage'] }).services).toEqual([
+      { id: 'vonage', name: 'Vonage', confidence: 0.7, implied: true, role: 'sms' },
+    ]);
+    expect(implied('Post it to the team chat')).toEqual([['slack', true, 0.4]]);
     expect(implied('Post it to the team chat', ['microsoft-teams'])).toEqual([
       ['microsoft-teams', true, 0.7],
     ]);
-    expect(implied('Save the attachment to cloud storage')).toEqual([['google-drive', true, 0.5]]);
+    expect(implied('Save the attachment to cloud storage')).toEqual([['google-drive', true, 0.4]]);
     // A named product of the role leaves nothing to imply; so does a filler or a negation.
     expect(implied('Text me on WhatsApp when the build fails').map((s) => s[0])).toEqual(['whatsapp']);
     expect(implied('Send the report over SMTP email')).toEqual([]);
@@ -269,6 +276,51 @@ describe('detectServices: implied services', () => {
       detectServices('Forward each new email', undefined, { threshold: 0.2 }).services.map((s) => s.id),
     ).toContain('gmail');
     expect(detectServices('AI agent', undefined, { threshold: 0.99 }).services).toEqual([]);
+  });
+});
+
+describe('detectServices: services of the generated catalog', () => {
+  const explain = (text: string) => detectServices(text, undefined, { explain: true });
+  const candidateIds = (text: string): string[] => (explain(text).candidates ?? []).map((c) => c.id);
+
+  it('reports a distinctive name of a SaaS brand wherever it occurs', () => {
+    expect(ids('Create invoices in Accelo')).toEqual(['accelo']);
+    expect(ids('Accelo invoices are reconciled weekly')).toEqual(['accelo']);
+    // Several words cased as the brand are distinctive too.
+    expect(ids('Apple Calendar events are mirrored')).toEqual(['apple-calendar']);
+  });
+
+  it('takes a common-word name only when the text uses it as an integration', () => {
+    expect(ids('ADP payroll numbers were reviewed')).toEqual([]);
+    expect(candidateIds('ADP payroll numbers were reviewed')).toEqual(['adp']);
+    expect(ids('Sync payroll from ADP to Slack')).toEqual(['adp', 'slack']);
+    expect(ids('Read the ADP API for payroll')).toEqual(['adp']);
+  });
+
+  it('takes a brand of no SaaS category (simple-icons only) only when used as an integration', () => {
+    expect(ids('Our Adidas store sells shoes')).toEqual([]);
+    expect(explain('Our Adidas store sells shoes').candidates).toEqual([
+      { id: 'adidas', name: 'Adidas', confidence: 0.45, terms: ['Adidas'] },
+    ]);
+    expect(ids('Post new orders to Adidas')).toEqual(['adidas']);
+    expect(named('Tunova generates an original Suno AI song')).not.toContain('suno');
+    expect(candidateIds('Tunova generates an original Suno AI song')).toContain('suno');
+    expect(ids('Generate a song with Suno')).toContain('suno');
+    // A list that starts as an integration makes every name in it one.
+    expect(ids('Pull data from Notion, Suno and Slack')).toEqual(['notion', 'slack', 'suno']);
+  });
+
+  it('reports a name in passing when the caller lowers the threshold under its confidence', () => {
+    const r = detectServices('Our Adidas store sells shoes', undefined, { threshold: 0.4 });
+    expect(r.services).toEqual([{ id: 'adidas', name: 'Adidas', confidence: 0.45 }]);
+  });
+
+  it('lets a brand named in passing neither ask for its role nor fill it', () => {
+    expect(explain('AgencyZoom leads were counted').implied).toEqual([]);
+    const r = explain('Add each lead to the CRM. AgencyZoom leads were counted');
+    expect(r.implied?.map((s) => s.id)).toEqual(['hubspot']);
+    expect(r.candidates?.map((s) => s.id)).toEqual(['agencyzoom']);
+    expect(ids('Add each lead to AgencyZoom')).toEqual(['agencyzoom']);
   });
 });
 
