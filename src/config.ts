@@ -40,7 +40,30 @@ export const configSchema = z.object({
   PULSE_API_PORT: port
     .default(8090)
     .describe('HTTP port of the pipeline process (queries, health, metrics).'),
-  PULSE_API_HOST: z.string().default('127.0.0.1').describe('Address the HTTP API binds to.'),
+  PULSE_API_HOST: z
+    .string()
+    .default('127.0.0.1')
+    .describe('Address the HTTP API binds to; a non-loopback address requires PULSE_API_TOKEN.'),
+  PULSE_API_TOKEN: z
+    .string()
+    .min(24, 'must be at least 24 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional()
+    .describe(
+      'Bearer token the HTTP API requires on every endpoint but GET /health (unset: no token, loopback only).',
+    ),
+  PULSE_API_RATE_LIMIT_PER_MINUTE: positiveInt
+    .default(600)
+    .describe(
+      'Requests one client (its token, or its address without one) may make to the HTTP API per minute.',
+    ),
+  PULSE_API_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('Largest HTTP API request body; a larger one gets 413.'),
   PULSE_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error', 'silent'])
     .default('info')
@@ -156,15 +179,38 @@ export const configSchema = z.object({
 
 export type PulseConfig = z.infer<typeof configSchema>;
 
+/** Whether `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Rules across settings, checked after each setting parsed on its own. */
+const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
+  // Only this machine may reach an API without a token.
+  if (!isLoopbackHost(config.PULSE_API_HOST) && config.PULSE_API_TOKEN === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PULSE_API_HOST'],
+      message:
+        'a non-loopback address exposes the API to the network: set PULSE_API_TOKEN (24+ characters) or bind to 127.0.0.1',
+    });
+});
+
 export function parseConfig(env: Record<string, string | undefined>): PulseConfig {
   const relevant = Object.fromEntries(
     Object.keys(configSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
   );
-  const result = configSchema.safeParse(relevant);
+  const result = checkedConfigSchema.safeParse(relevant);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '(config)');
-      return `${key}=${JSON.stringify(relevant[key] ?? null)}: ${issue.message}`;
+      // A secret is named, never echoed into logs.
+      const shown = key === 'PULSE_API_TOKEN' ? '(hidden)' : JSON.stringify(relevant[key] ?? null);
+      return `${key}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
   }

@@ -1,8 +1,14 @@
 // HTTP API of the process that owns the ClickHouse data path: health, Prometheus metrics and
 // read-only SQL for analysts (in embedded mode this is the only way in, since chDB lets one
 // process open a data folder). Requests are validated with zod; a bad one gets a 400 naming
-// each failing field.
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+// each failing field. Every other refusal is JSON with `error` too: 401 without the bearer token
+// (when one is configured; GET /health stays open for probes), 404 for unknown routes, 413 past
+// the body limit, 415 for a POST body that is not JSON, 429 (with Retry-After) past a client's
+// rate limit.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import bearerAuth from '@fastify/bearer-auth';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
 import {
@@ -12,6 +18,7 @@ import {
   QueryRefusedError,
   type QueryTable,
 } from '../adapters/clickhouse/analystQueries.ts';
+import type { PulseConfig } from '../config.ts';
 import { PulseError, errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StageMetrics } from '../pipeline/stageMetrics.ts';
@@ -38,6 +45,24 @@ export const replayRequestSchema = z.object({
 export type ReplayRequest = z.infer<typeof replayRequestSchema>;
 
 const id = z.string().trim().min(1).max(256);
+
+/** Deepest nesting accepted in the free-form JSON fields (serialising deeper overflows the stack). */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether `value` nests at most `max` arrays/objects deep; iterative, so any depth is safe to check. */
+export function nestsAtMost(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [node, depth] = top;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+const depthMessage = `nested deeper than ${MAX_JSON_DEPTH} levels`;
+const freeJson = z.unknown().refine((v) => nestsAtMost(v, MAX_JSON_DEPTH), depthMessage);
 const common = {
   user_id: id,
   tenant_id: id.default('default'),
@@ -71,16 +96,21 @@ export const analyzeRequestSchema = z.object({
   ...common,
   workflow_id: id,
   error_logs: z.array(errorLogSchema).min(1).max(1000),
-  metrics: z.unknown().optional(),
+  metrics: freeJson.optional(),
   auto_resolve: z.boolean().default(true),
 });
 
 export const predictRequestSchema = z
   .object({
     ...common,
-    workflow: z.union([id, z.record(z.string(), z.unknown())]).optional(),
+    workflow: z
+      .union([
+        id,
+        z.record(z.string(), z.unknown()).refine((v) => nestsAtMost(v, MAX_JSON_DEPTH), depthMessage),
+      ])
+      .optional(),
     workflow_id: id.optional(),
-    historical_data: z.unknown().optional(),
+    historical_data: freeJson.optional(),
     prediction_horizon: z
       .number()
       .int()
@@ -104,6 +134,31 @@ export interface AnalystQueryRunner {
   run(sql: string, signal: AbortSignal): Promise<QueryTable>;
 }
 
+/** Who may call the API and how much. */
+export interface ApiSecurity {
+  /** bearer token required on every endpoint but GET /health; undefined: none (loopback only) */
+  readonly token?: string | undefined;
+  /** requests per minute per client: its token when it presents the right one, else its address */
+  readonly rateLimitPerMinute: number;
+  readonly bodyLimitBytes: number;
+}
+
+export const DEFAULT_API_SECURITY: ApiSecurity = { rateLimitPerMinute: 600, bodyLimitBytes: 1024 * 1024 };
+
+export function apiSecurityFrom(config: PulseConfig): ApiSecurity {
+  return {
+    token: config.PULSE_API_TOKEN,
+    rateLimitPerMinute: config.PULSE_API_RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: config.PULSE_API_BODY_LIMIT_BYTES,
+  };
+}
+
+/** Compares digests, so the time taken says nothing about the token, not even its length. */
+function tokenMatcher(token: string): (presented: string) => boolean {
+  const expected = createHash('sha256').update(token).digest();
+  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
+}
+
 export interface ApiDeps {
   /** Pulse's own reads (command results) */
   readonly reader: ClickHouseStore;
@@ -115,6 +170,8 @@ export interface ApiDeps {
   /** the command bus; absent when the process has no Kafka client for it */
   readonly commands?: CommandGateway;
   readonly log: Logger;
+  /** token, rate and body limits; DEFAULT_API_SECURITY (no token) when absent */
+  readonly security?: ApiSecurity;
 }
 
 export function badRequest(issues: z.core.$ZodIssue[]): {
@@ -128,10 +185,73 @@ export function badRequest(issues: z.core.$ZodIssue[]): {
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const security = deps.security ?? DEFAULT_API_SECURITY;
+  const app = Fastify({ logger: false, bodyLimit: security.bodyLimitBytes });
+  // POST bodies are JSON only: without the text/plain parser anything else is a 415.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler((error, request, reply) => {
+    const status =
+      typeof (error as { statusCode?: unknown }).statusCode === 'number'
+        ? (error as { statusCode: number }).statusCode
+        : error instanceof PulseError && error.retriable
+          ? 503
+          : 500;
+    const code = (error as { code?: unknown }).code;
+    if (status >= 500) deps.log.error('request failed', { status, url: request.url, error });
+    else deps.log.warn('request refused', { status, url: request.url, error: errorMessage(error) });
+    const message =
+      code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? 'request bodies must be JSON (content-type: application/json)'
+        : code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `request body is larger than ${security.bodyLimitBytes} bytes`
+          : status >= 500 && !(error instanceof PulseError)
+            ? 'internal error'
+            : errorMessage(error);
+    void reply.code(status).send(status === 503 ? { error: message, retriable: true } : { error: message });
+  });
 
-  app.get('/health', async () => deps.health());
+  const matches = security.token === undefined ? undefined : tokenMatcher(security.token);
+  const presentsToken = (request: FastifyRequest): boolean => {
+    const header = request.headers.authorization;
+    return matches !== undefined && header?.startsWith('Bearer ') === true && matches(header.slice(7).trim());
+  };
+  // Every request counts, the 404s and 401s too; a wrong token counts against its address.
+  void app.register(rateLimit, {
+    global: false,
+    max: security.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => (presentsToken(request) ? 'token' : `ip:${normalizeIP(request.ip)}`),
+  });
 
+  void app.register(async (limited) => {
+    limited.addHook('onRequest', limited.rateLimit());
+
+    limited.get('/health', async () => deps.health());
+
+    // Everything else: behind the token when there is one (unknown routes too, so they cannot be probed).
+    await limited.register(async (api) => {
+      if (matches !== undefined) {
+        await api.register(bearerAuth, {
+          keys: [],
+          auth: (key: string) => matches(key),
+          errorResponse: (error: Error) => ({
+            error: `${error.message}: send Authorization: Bearer <PULSE_API_TOKEN>`,
+          }),
+        });
+        api.addHook('onSend', async (_request, reply) => {
+          if (reply.statusCode === 401) void reply.header('www-authenticate', 'Bearer');
+        });
+      }
+      api.setNotFoundHandler(async (request, reply) =>
+        reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+      );
+      routes(api, deps);
+    });
+  });
+  return app;
+}
+
+function routes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', 'text/plain; version=0.0.4');
     return deps
@@ -305,14 +425,4 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       return reply.code(404).send({ error: 'no result yet', command_id: parsed.data.id });
     return { ...row, body: undefined, result: JSON.parse(String(row.body)) as unknown };
   });
-
-  app.setErrorHandler((error, _request, reply) => {
-    const status =
-      typeof (error as { statusCode?: unknown }).statusCode === 'number'
-        ? (error as { statusCode: number }).statusCode
-        : 500;
-    deps.log.warn('request failed', { status, error: errorMessage(error) });
-    void reply.code(status).send({ error: errorMessage(error) });
-  });
-  return app;
 }
