@@ -10,6 +10,7 @@ import { migrate } from '../adapters/clickhouse/migrations.ts';
 import { RedisState } from '../adapters/redis/redisState.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { buildApi } from '../api/apiServer.ts';
+import { startApiFront, type ApiFront } from '../api/apiFront.ts';
 import type { PulseConfig } from '../config.ts';
 import { NonRetriableError, PulseError, errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -40,6 +41,10 @@ import { startProcessor } from './processorRunner.ts';
 import { replayTable, type ReplayResult } from './replay.ts';
 import { StageMetrics } from './stageMetrics.ts';
 import { STAGES, type StageName } from './stages.ts';
+import { startStageThread } from './stageThread.ts';
+
+/** Stages that run on their own thread: CPU-bound, touching only Kafka and Redis. */
+const THREADED_STAGES: readonly StageName[] = ['metrics-processor', 'detection-processor'];
 
 export { STAGES, parseStages, type StageName } from './stages.ts';
 
@@ -86,9 +91,18 @@ export async function startPulseProcess(
   config: PulseConfig,
   projectRoot: string,
   log: Logger,
-  options: { api?: boolean; stages?: readonly StageName[] } = {},
+  options: {
+    api?: boolean;
+    stages?: readonly StageName[];
+    /** already on a stage thread: run every stage here */
+    inThread?: boolean;
+  } = {},
 ): Promise<PulseProcess> {
   const stages = new Set(options.stages ?? STAGES);
+  // The processors get a thread of their own (see stageThread.ts); they share nothing in memory
+  // with the other stages, only Kafka topics.
+  const threaded = options.inThread === true ? [] : THREADED_STAGES.filter((s) => stages.has(s));
+  for (const s of threaded) stages.delete(s);
   const prefix = config.PULSE_TOPIC_PREFIX;
   const registry = new AvroRegistry(config.PULSE_SCHEMA_REGISTRY_URL);
   await applyAllTopics(config, log);
@@ -126,7 +140,9 @@ export async function startPulseProcess(
     { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: `pulse-${process.pid}` },
     log,
   );
-  const handles = new Map<StageName, StageHandle>();
+  const handles = new Map<StageName, StageHandle>(
+    threaded.length === 0 ? [] : startStageThread(config, projectRoot, threaded, log),
+  );
   const group = (name: string): string => `${config.PULSE_CONSUMER_GROUP_PREFIX}.${name}`;
 
   const startLoaderStage = async <Row>(definition: LoaderDefinition<Row>): Promise<StageHandle> => {
@@ -274,7 +290,29 @@ export async function startPulseProcess(
     verifier = { timer };
   }
 
+  const health = async (): Promise<Record<string, unknown>> => {
+    const stageStatus = [...handles.values()].map((h) => h.metrics.status());
+    // Redis answers in well under a millisecond; one that does not is reported, not awaited.
+    const redis = await Promise.race([
+      state.ping(),
+      new Promise<string>((r) =>
+        setTimeout(() => {
+          r('no answer within 50 ms');
+        }, 50).unref(),
+      ),
+    ]);
+    return {
+      status: stageStatus.every((s) => s.state === 'running') ? 'ok' : 'starting',
+      clickhouse: store === undefined ? null : { mode: store.target.mode, version: clickhouseVersion },
+      stages: stageStatus,
+      notRunning: STAGES.filter((name) => !handles.has(name)),
+      redis,
+      queries: queries === undefined ? null : { ...queries.limits, cancelled: queries.cancelled },
+    };
+  };
+
   let apiUrl = '';
+  let front: ApiFront | undefined;
   const api =
     queries === undefined || reader === undefined
       ? undefined
@@ -282,27 +320,7 @@ export async function startPulseProcess(
           reader,
           queries,
           metrics: () => [...handles.values()].map((h) => h.metrics),
-          health: async () => {
-            const stageStatus = [...handles.values()].map((h) => h.metrics.status());
-            // Redis answers in well under a millisecond; one that does not is reported, not awaited.
-            const redis = await Promise.race([
-              state.ping(),
-              new Promise<string>((r) =>
-                setTimeout(() => {
-                  r('no answer within 50 ms');
-                }, 50).unref(),
-              ),
-            ]);
-            return {
-              status: stageStatus.every((s) => s.state === 'running') ? 'ok' : 'starting',
-              clickhouse:
-                store === undefined ? null : { mode: store.target.mode, version: clickhouseVersion },
-              stages: stageStatus,
-              notRunning: STAGES.filter((name) => !handles.has(name)),
-              redis,
-              queries: { ...queries.limits, cancelled: queries.cancelled },
-            };
-          },
+          health,
           log,
           commands: {
             request: async (command, timeoutMs) => (await commands()).request(command, timeoutMs),
@@ -342,7 +360,16 @@ export async function startPulseProcess(
                 },
         });
   if (api !== undefined) {
-    apiUrl = await api.listen({ host: config.PULSE_API_HOST, port: config.PULSE_API_PORT });
+    // The app listens privately; the front thread owns the public port (see apiFront.ts).
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    const address = api.server.address();
+    const upstreamPort = typeof address === 'object' && address !== null ? address.port : 0;
+    front = await startApiFront(
+      { host: config.PULSE_API_HOST, port: config.PULSE_API_PORT, upstreamPort },
+      health,
+      log,
+    );
+    apiUrl = front.url;
     log.info('api listening', { module: 'process', url: apiUrl });
   }
 
@@ -353,6 +380,7 @@ export async function startPulseProcess(
     ready: Promise.all([...handles.values()].map((h) => h.ready)).then(() => undefined),
     async stop() {
       if (verifier !== undefined) clearInterval(verifier.timer);
+      await front?.close();
       await api?.close();
       await commandClient?.then((c) => c.close()).catch(() => undefined);
       await Promise.all([...handles.values()].map((h) => h.stop()));

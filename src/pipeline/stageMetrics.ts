@@ -20,6 +20,15 @@ export interface StageStatus {
   readonly lastCommitAgeMs: number | null;
 }
 
+/** A stage's metrics and status as plain data, to send from a stage thread to the process. */
+export interface StageMetricsState {
+  readonly series: [string, Series][];
+  readonly kinds: [string, 'counter' | 'gauge'][];
+  readonly state: StageStatus['state'];
+  readonly partitions: number[];
+  readonly lastCommitAt: number | null;
+}
+
 export class StageMetrics {
   readonly stage: string;
   readonly #series = new Map<string, Series>();
@@ -71,6 +80,27 @@ export class StageMetrics {
   stopped(): void {
     this.#state = 'stopped';
     this.#partitions = [];
+  }
+
+  exportState(): StageMetricsState {
+    return {
+      series: [...this.#series],
+      kinds: [...this.#kinds],
+      state: this.#state,
+      partitions: this.#partitions,
+      lastCommitAt: this.#lastCommitAt,
+    };
+  }
+
+  /** Mirrors a stage that runs in another thread (replaces everything this instance held). */
+  importState(state: StageMetricsState): void {
+    this.#series.clear();
+    for (const [id, series] of state.series) this.#series.set(id, series);
+    this.#kinds.clear();
+    for (const [name, kind] of state.kinds) this.#kinds.set(name, kind);
+    this.#state = state.state;
+    this.#partitions = state.partitions;
+    this.#lastCommitAt = state.lastCommitAt;
   }
 
   /** Answered from memory: health must not wait on Kafka or ClickHouse. */
