@@ -5,9 +5,11 @@
 // in one request, and anything that is not a query. It also names the reason, which the engine's
 // messages do not always do plainly.
 //
-// Grammar it needs, no more: the SQL is split into tokens, skipping comments (`-- …`, `# …`,
-// `/* … */`) and reading quoted strings ('…'), quoted identifiers ("…", `…`) and heredocs
-// ($tag$…$tag$) as single tokens, so a keyword inside a string never counts.
+// Grammar it needs, no more, read as ClickHouse's lexer reads it (src/Parsers/Lexer.cpp): comments
+// `-- …`, `// …`, `# …` / `#!…` (a `#` followed by a space or `!`) to the end of the line and
+// `/* … */` nested; quoted strings ('…') and quoted identifiers ("…", `…`) as single tokens, so a
+// keyword inside one never counts. Heredocs ($tag$…$tag$) are refused outright: where a `$` opens
+// one is where a tokenizer and the engine could disagree, and analysts do not need them.
 
 export type SqlRefusal =
   | 'empty'
@@ -16,7 +18,8 @@ export type SqlRefusal =
   | 'into_outfile'
   | 'settings_change'
   | 'external_table_function'
-  | 'unterminated';
+  | 'unterminated'
+  | 'heredoc';
 
 export interface SqlVerdict {
   readonly ok: boolean;
@@ -66,20 +69,35 @@ interface Token {
   readonly kind: 'word' | 'string' | 'quoted_identifier' | 'symbol';
 }
 
-function tokenize(sql: string): Token[] | null {
+function tokenize(sql: string): Token[] | null | 'heredoc' {
   const tokens: Token[] = [];
   let i = 0;
   while (i < sql.length) {
     const c = sql.charAt(i);
     if (/\s/.test(c)) {
       i++;
-    } else if ((c === '-' && sql.charAt(i + 1) === '-') || c === '#') {
+    } else if (
+      (c === '-' && sql.charAt(i + 1) === '-') ||
+      (c === '/' && sql.charAt(i + 1) === '/') ||
+      (c === '#' && (sql.charAt(i + 1) === ' ' || sql.charAt(i + 1) === '!'))
+    ) {
       const end = sql.indexOf('\n', i);
       i = end === -1 ? sql.length : end + 1;
     } else if (c === '/' && sql.charAt(i + 1) === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      if (end === -1) return null;
-      i = end + 2;
+      // Block comments nest.
+      let depth = 1;
+      let j = i + 2;
+      while (depth > 0) {
+        if (j >= sql.length) return null;
+        if (sql.startsWith('/*', j)) {
+          depth++;
+          j += 2;
+        } else if (sql.startsWith('*/', j)) {
+          depth--;
+          j += 2;
+        } else j++;
+      }
+      i = j;
     } else if (c === "'" || c === '"' || c === '`') {
       let j = i + 1;
       for (; j < sql.length; j++) {
@@ -94,16 +112,7 @@ function tokenize(sql: string): Token[] | null {
       tokens.push({ text: sql.slice(i + 1, j), kind: c === "'" ? 'string' : 'quoted_identifier' });
       i = j + 1;
     } else if (c === '$') {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i));
-      if (tag === null) {
-        tokens.push({ text: c, kind: 'symbol' });
-        i++;
-        continue;
-      }
-      const end = sql.indexOf(tag[0], i + tag[0].length);
-      if (end === -1) return null;
-      tokens.push({ text: sql.slice(i + tag[0].length, end), kind: 'string' });
-      i = end + tag[0].length;
+      return 'heredoc';
     } else if (/[A-Za-z_]/.test(c)) {
       const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i))?.[0] ?? c;
       tokens.push({ text: word, kind: 'word' });
@@ -124,6 +133,8 @@ function refuse(reason: SqlRefusal, message: string): SqlVerdict {
 export function checkAnalystSql(sql: string): SqlVerdict {
   const tokens = tokenize(sql);
   if (tokens === null) return refuse('unterminated', 'unterminated string, identifier or comment');
+  if (tokens === 'heredoc')
+    return refuse('heredoc', 'heredocs ($tag$…$tag$) and `$` outside strings are not allowed');
   // One trailing semicolon is harmless; anything after it is a second statement.
   const semicolon = tokens.findIndex((t) => t.kind === 'symbol' && t.text === ';');
   if (semicolon !== -1 && semicolon !== tokens.length - 1)

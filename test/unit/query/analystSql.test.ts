@@ -22,14 +22,12 @@ describe('analyst SQL', () => {
     'EXPLAIN SELECT * FROM pulse.workflow_executions',
     'EXISTS TABLE pulse.workflow_executions',
     '(SELECT 1) UNION ALL (SELECT 2)',
-    // Keywords inside strings, quoted identifiers and heredocs are data, not SQL.
+    // Keywords inside strings and quoted identifiers are data, not SQL.
     "SELECT 'DROP TABLE x; INSERT INTO y SETTINGS a=1 INTO OUTFILE' AS s",
     "SELECT 'it''s; SET x = 1'",
     "SELECT 'a\\'; DROP TABLE t; --'",
     'SELECT `file`(1) FROM t',
     'SELECT "settings", "into" FROM t',
-    "SELECT $$; DROP TABLE t; file('x')$$",
-    'SELECT $tag$ INTO OUTFILE $tag$',
     'SELECT url FROM t WHERE file = 1',
     'SELECT 1 -- ; DROP TABLE t',
     'SELECT 1 # SETTINGS max_threads = 64',
@@ -74,7 +72,9 @@ describe('analyst SQL', () => {
     ["SELECT 'unterminated", 'unterminated'],
     ['SELECT 1 /* DROP TABLE t; ', 'unterminated'],
     ['SELECT `x', 'unterminated'],
-    ['SELECT $a$ never closed', 'unterminated'],
+    ['SELECT $a$ never closed', 'heredoc'],
+    ["SELECT $$; DROP TABLE t; file('x')$$", 'heredoc'],
+    ['SELECT $tag$ INTO OUTFILE $tag$', 'heredoc'],
     ['', 'empty'],
     ['   ', 'empty'],
     ['-- only a comment', 'empty'],
@@ -140,19 +140,16 @@ describe('analyst SQL', () => {
     );
   });
 
-  // KNOWN BYPASSES (found while writing these tests): ClickHouse's lexer (src/Parsers/Lexer.cpp)
-  // nests /* */ comments, treats `//` as a line comment and takes any characters between `$` as a
-  // heredoc tag; analystSql.ts does none of these, so a quote it reads as a string start is a
-  // comment or heredoc to the engine, and what follows (INTO OUTFILE, a second statement, a table
-  // function) reaches it unchecked. `it.fails` keeps the suite green while they are open and turns
-  // red once the tokenizer matches the engine: then make these ordinary refusals.
-  it.fails.each<[string, SqlRefusal]>([
+  // Bypasses found while writing these tests: ClickHouse's lexer (src/Parsers/Lexer.cpp) nests
+  // /* */ comments, treats `//` as a line comment and reads `$…$` as a heredoc tag, so a quote the
+  // check read as a string start was a comment or heredoc to the engine.
+  it.each<[string, SqlRefusal]>([
     ["SELECT 1 /* /* */ ' */ INTO OUTFILE '/tmp/x' -- '", 'into_outfile'],
     ["SELECT 1 // '\nINTO OUTFILE '/tmp/x' -- '", 'into_outfile'],
-    ["SELECT $1$ ' $1$ INTO OUTFILE '/tmp/x' -- '", 'into_outfile'],
+    ["SELECT $1$ ' $1$ INTO OUTFILE '/tmp/x' -- '", 'heredoc'],
     ["SELECT * FROM /* /* */ ' */ file('/etc/passwd') -- '", 'external_table_function'],
     ["SELECT 1 /* /* */ ' */ ; DROP TABLE t -- '", 'multiple_statements'],
-  ])('KNOWN BYPASS, to fix in analystSql.ts: %j', (sql, reason) => {
+  ])('refuses what the engine would read past the check: %j', (sql, reason) => {
     expect(refusal(sql)).toBe(reason);
   });
 });
