@@ -249,6 +249,29 @@ describe('detectServices: implied services', () => {
     expect(implied('Send the report over SMTP email')).toEqual([]);
   });
 
+  it('implies a vector store for a retrieval workflow (RAG, chat with a PDF) that names none', () => {
+    const guess = (text: string) => {
+      const r = detectServices(text, undefined, { explain: true });
+      return { named: r.services.map((s) => s.id).sort(), implied: (r.implied ?? []).map((s) => s.id) };
+    };
+    expect(guess('A RAG chatbot over our Google Drive documents')).toEqual({
+      named: ['google-drive', 'openai'],
+      implied: ['pinecone'],
+    });
+    expect(guess('Chat with your PDF in Telegram').implied).toEqual(['pinecone']);
+    expect(guess('Ask questions about a PDF using AI').implied).toEqual(['pinecone']);
+    expect(guess('Store the embeddings in a vector database').implied).toEqual(['pinecone']);
+    // A named store, or one that is no service, leaves nothing to guess.
+    expect(guess('RAG chatbot that stores vectors in Qdrant')).toEqual({
+      named: ['openai', 'qdrant'],
+      implied: [],
+    });
+    expect(guess('A RAG agent on Supabase').implied).toEqual([]);
+    expect(guess('Answer questions with an in-memory vector store').implied).toEqual([]);
+    // Never a detection.
+    expect(ids('Chat with your PDF in Telegram')).toEqual(['telegram']);
+  });
+
   it('offers the CRMs for a deal and Trello for a card, and names Trello when the board is a kanban', () => {
     const cand = (text: string): string[] =>
       (detectServices(text, undefined, { explain: true }).candidates ?? []).map((c) => c.id).sort();
