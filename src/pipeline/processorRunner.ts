@@ -10,6 +10,7 @@
 //   of it, replays the gap with outputs suppressed (they were committed before).
 // - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
 //   in-memory state never runs ahead of what Kafka committed.
+import { Partitioners } from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Message } from 'kafkajs';
 import { sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
@@ -120,6 +121,7 @@ export async function startProcessor<State, In, Out>(deps: {
   async function transactionalProducer(partition: number): Promise<Producer> {
     const producer = kafka.producer({
       transactionalId: `${options.groupId}.${options.inputTopic}.${partition}`,
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },

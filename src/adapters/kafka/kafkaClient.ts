@@ -24,6 +24,46 @@ export function parseBrokers(list: string): string[] {
     .filter((b) => b !== '');
 }
 
+/**
+ * Broker states that pass by themselves and that kafkajs (or our runners) retry: a broker that is
+ * still loading, a coordinator moving, a rebalance, a transaction still finishing. kafkajs logs
+ * each at error level; they are debug here, and one warning is logged per kind when it has kept
+ * coming back for PERSIST_MS, so a real outage is still seen.
+ */
+const TRANSIENT_BROKER_STATES: readonly [string, RegExp][] = [
+  ['coordinator loading', /coordinator is loading/i],
+  ['coordinator unavailable', /coordinator is not available|not the correct coordinator|not coordinator/i],
+  ['leader unavailable', /leader (is )?not available|no leader for this topic-partition|not the leader/i],
+  ['rebalance', /rebalanc|not aware of this member|member id|group is rebalancing|re-joining the group/i],
+  ['concurrent transaction', /concurrent operation on the same transaction|concurrent_transactions/i],
+  ['partition loading', /does not host this topic-partition|unknown topic or partition/i],
+  ['connection', /ECONNREFUSED|Connection error|Connection timeout|Closed connection/i],
+];
+const PERSIST_MS = 5000;
+/** A kind not seen for this long starts a new streak. */
+const STREAK_GAP_MS = 3000;
+
+export class TransientBrokerStates {
+  readonly #streaks = new Map<string, { since: number; last: number; warned: boolean }>();
+
+  /** quiet: a transient state, log at debug; persisting: warn once; other: not a transient state. */
+  judge(text: string, now: number): 'quiet' | 'persisting' | 'other' {
+    const kind = TRANSIENT_BROKER_STATES.find(([, pattern]) => pattern.test(text))?.[0];
+    if (kind === undefined) return 'other';
+    let streak = this.#streaks.get(kind);
+    if (streak === undefined || now - streak.last > STREAK_GAP_MS) {
+      streak = { since: now, last: now, warned: false };
+      this.#streaks.set(kind, streak);
+    }
+    streak.last = now;
+    if (!streak.warned && now - streak.since >= PERSIST_MS) {
+      streak.warned = true;
+      return 'persisting';
+    }
+    return 'quiet';
+  }
+}
+
 export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
   const kafkaLog = log.child({ module: 'kafkajs' });
   const config: KafkaConfig = {
@@ -33,17 +73,30 @@ export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
     requestTimeout: 30000,
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10_000 },
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
+    logCreator: () => {
+      const quiet = new TransientBrokerStates();
+      return ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
         const fields = { ...rest } as Record<string, unknown>;
         delete fields.timestamp;
         delete fields.logger;
+        if (level <= logLevel.WARN) {
+          const error = typeof fields.error === 'string' ? fields.error : '';
+          const verdict = quiet.judge(`${message} ${error}`, Date.now());
+          if (verdict === 'quiet') {
+            kafkaLog.debug(message, fields);
+            return;
+          }
+          if (verdict === 'persisting') {
+            kafkaLog.warn(`${message} (still after ${String(PERSIST_MS / 1000)} s; retrying)`, fields);
+            return;
+          }
+        }
         if (level <= logLevel.ERROR) kafkaLog.error(message, fields);
         else if (level === logLevel.WARN) kafkaLog.warn(message, fields);
         else kafkaLog.debug(message, fields);
-      },
+      };
+    },
   };
   return new Kafka(config);
 }
