@@ -186,7 +186,9 @@ export function badRequest(issues: z.core.$ZodIssue[]): {
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const security = deps.security ?? DEFAULT_API_SECURITY;
-  const app = Fastify({ logger: false, bodyLimit: security.bodyLimitBytes });
+  // The client address comes from X-Forwarded-For only when a loopback peer (the API front thread,
+  // apiFrontMain.ts) sets it; a remote peer cannot claim another address to escape its rate limit.
+  const app = Fastify({ logger: false, bodyLimit: security.bodyLimitBytes, trustProxy: 'loopback' });
   // POST bodies are JSON only: without the text/plain parser anything else is a 415.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error, request, reply) => {

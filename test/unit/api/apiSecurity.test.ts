@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiSecurityFrom, buildApi } from '../../../src/api/apiServer.ts';
+import { MAX_JSON_DEPTH, apiSecurityFrom, buildApi } from '../../../src/api/apiServer.ts';
 import { parseConfig } from '../../../src/config.ts';
 import { TOKEN, fakeApi } from './fakeApiDeps.ts';
 
@@ -132,6 +132,34 @@ describe('API limits', () => {
     expect(statuses).toEqual([401, 401, 429]);
   });
 
+  it('keys clients passed on by the front thread by their forwarded address, never a remote claim', async () => {
+    const app = buildApi(fakeApi({ ...secured, rateLimitPerMinute: 1 }).deps);
+    const viaFront = (client: string): Promise<number> =>
+      app
+        .inject({
+          method: 'GET',
+          url: '/health',
+          headers: { 'x-forwarded-for': client },
+          remoteAddress: '127.0.0.1',
+        })
+        .then((r) => r.statusCode);
+    expect([
+      await viaFront('203.0.113.1'),
+      await viaFront('203.0.113.2'),
+      await viaFront('203.0.113.1'),
+    ]).toEqual([200, 200, 429]);
+    const remote = (claim: string): Promise<number> =>
+      app
+        .inject({
+          method: 'GET',
+          url: '/health',
+          headers: { 'x-forwarded-for': claim },
+          remoteAddress: '198.51.100.4',
+        })
+        .then((r) => r.statusCode);
+    expect([await remote('203.0.113.50'), await remote('203.0.113.51')]).toEqual([200, 429]);
+  });
+
   it('answers 413 with a JSON error past the body limit', async () => {
     const { deps, sql } = fakeApi({ ...secured, bodyLimitBytes: 2048 });
     const app = buildApi(deps);
@@ -172,6 +200,34 @@ describe('API limits', () => {
     const body = res.json<{ error: string; issues: { path: string }[] }>();
     expect(body.error).toBe('invalid request');
     expect(body.issues.map((i) => i.path).sort()).toEqual(['error_logs', 'user_id', 'workflow_id']);
+  });
+});
+
+describe('free-form JSON fields', () => {
+  it('refuses nesting past MAX_JSON_DEPTH with a 400 naming the field, not a 500', async () => {
+    const { deps, commands } = fakeApi(secured);
+    const app = buildApi(deps);
+    const deep = '['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/workflows/optimization/predict',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      payload: `{"user_id":"u","workflow":{"nodes":${deep}},"historical_data":${deep}}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)).toEqual([
+      'workflow',
+      'historical_data',
+    ]);
+    expect(commands).toEqual([]);
+    const shallow = '['.repeat(MAX_JSON_DEPTH - 1) + ']'.repeat(MAX_JSON_DEPTH - 1);
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/workflows/optimization/predict',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      payload: `{"user_id":"u","workflow":{"nodes":${shallow}}}`,
+    });
+    expect(ok.statusCode).toBe(200);
   });
 });
 
