@@ -9,7 +9,7 @@ import { AnalystQueries } from '../adapters/clickhouse/analystQueries.ts';
 import { migrate } from '../adapters/clickhouse/migrations.ts';
 import { RedisState } from '../adapters/redis/redisState.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
-import { buildApi } from '../api/apiServer.ts';
+import { apiSecurityFrom, buildApi } from '../api/apiServer.ts';
 import { startApiFront, type ApiFront } from '../api/apiFront.ts';
 import type { PulseConfig } from '../config.ts';
 import { NonRetriableError, PulseError, errorMessage } from '../errors.ts';
@@ -319,6 +319,7 @@ export async function startPulseProcess(
       : buildApi({
           reader,
           queries,
+          security: apiSecurityFrom(config),
           metrics: () => [...handles.values()].map((h) => h.metrics),
           health,
           log,

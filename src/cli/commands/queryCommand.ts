@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type PulseConfig } from '../../config.ts';
 import { TransientError, NonRetriableError, errorMessage } from '../../errors.ts';
 import { projectRoot } from '../projectRoot.ts';
+import { apiBaseUrl, apiHeaders } from '../apiClient.ts';
 
 interface TableResult {
   columns: { name: string; type: string }[];
@@ -12,9 +13,9 @@ interface TableResult {
 async function queryThroughApi(config: PulseConfig, sql: string): Promise<TableResult | undefined> {
   let res: Response;
   try {
-    res = await fetch(`http://${config.PULSE_API_HOST}:${config.PULSE_API_PORT}/api/query`, {
+    res = await fetch(`${apiBaseUrl(config)}/api/query`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: apiHeaders(config),
       body: JSON.stringify({ sql }),
     });
   } catch {

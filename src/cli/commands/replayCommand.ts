@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { NonRetriableError, TransientError } from '../../errors.ts';
+import { apiBaseUrl, apiHeaders } from '../apiClient.ts';
 
 export function registerReplayCommand(program: Command): void {
   program
@@ -22,9 +23,9 @@ export function registerReplayCommand(program: Command): void {
       // The running pipeline owns the data path (chDB allows one owner), so it does the work.
       let res: Response;
       try {
-        res = await fetch(`http://${config.PULSE_API_HOST}:${config.PULSE_API_PORT}/api/admin/replay`, {
+        res = await fetch(`${apiBaseUrl(config)}/api/admin/replay`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: apiHeaders(config),
           body: JSON.stringify({
             table: opts.table,
             ...(opts.from !== undefined ? { from: opts.from } : {}),
