@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configTableMarkdown, replaceConfigTable } from '../../src/configTable.ts';
 import { describeConfig, isLoopbackHost, parseConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 
@@ -65,5 +68,12 @@ describe('configuration', () => {
     expect(config.PULSE_API_RATE_LIMIT_PER_MINUTE).toBe(600);
     expect(config.PULSE_API_BODY_LIMIT_BYTES).toBe(1024 * 1024);
     expect(() => parseConfig({ PULSE_API_BODY_LIMIT_BYTES: '10' })).toThrow(/PULSE_API_BODY_LIMIT_BYTES/);
+  });
+});
+
+describe('README configuration table', () => {
+  it('lists every setting with its default and meaning, as scripts/docs/configTable.ts writes it', () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    expect(replaceConfigTable(readme, configTableMarkdown())).toBe(readme);
   });
 });
