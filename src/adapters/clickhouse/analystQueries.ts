@@ -191,6 +191,8 @@ class EmbeddedSession {
       return { columns, rows };
     } catch (error) {
       if (error instanceof QueryCancelledError || error instanceof QueryLimitError) throw error;
+      // Whatever stopped it, nobody is waiting for the answer any more.
+      if (signal.aborted) throw new QueryCancelledError();
       throw classify(error, limits);
     } finally {
       stream.cancel();
@@ -204,20 +206,30 @@ class EmbeddedSession {
 
 class EmbeddedEngine implements AnalystEngine {
   readonly #idle: EmbeddedSession[];
-  readonly #all: EmbeddedSession[];
+  readonly #open: Set<EmbeddedSession>;
   readonly #waiting: ((s: EmbeddedSession) => void)[] = [];
   readonly #limits: AnalystQueryLimits;
+  readonly #newSession: () => EmbeddedSession;
 
-  constructor(sessions: EmbeddedSession[], limits: AnalystQueryLimits) {
-    this.#all = sessions;
-    this.#idle = [...sessions];
+  constructor(newSession: () => EmbeddedSession, limits: AnalystQueryLimits) {
+    this.#newSession = newSession;
+    this.#idle = Array.from({ length: limits.concurrency }, newSession);
+    this.#open = new Set(this.#idle);
     this.#limits = limits;
   }
 
   async run(sql: string, signal: AbortSignal): Promise<QueryTable> {
-    const session = this.#idle.pop() ?? (await this.#wait());
+    let session = this.#idle.pop() ?? (await this.#wait());
     try {
       return await session.run(sql, signal, this.#limits);
+    } catch (error) {
+      // A stream the engine ended with an error leaves its cursor behind on the session (chdb
+      // does not free it), and the next stream there would read its leftovers: start afresh.
+      this.#open.delete(session);
+      session.close();
+      session = this.#newSession();
+      this.#open.add(session);
+      throw error;
     } finally {
       const next = this.#waiting.shift();
       if (next !== undefined) next(session);
@@ -231,7 +243,7 @@ class EmbeddedEngine implements AnalystEngine {
   }
 
   close(): Promise<void> {
-    for (const s of this.#all) s.close();
+    for (const s of this.#open) s.close();
     return Promise.resolve();
   }
 }
@@ -307,11 +319,9 @@ export class AnalystQueries {
       Session: new (path: string) => ChdbSession;
     };
     const dataPath = path.resolve(projectRoot, config.PULSE_CHDB_PATH);
-    const sessions = Array.from(
-      { length: limits.concurrency },
-      () => new EmbeddedSession(new Session(dataPath), limits, config.CLICKHOUSE_DATABASE),
-    );
-    return new AnalystQueries(new EmbeddedEngine(sessions, limits), limits, config.CLICKHOUSE_DATABASE);
+    const newSession = (): EmbeddedSession =>
+      new EmbeddedSession(new Session(dataPath), limits, config.CLICKHOUSE_DATABASE);
+    return new AnalystQueries(new EmbeddedEngine(newSession, limits), limits, config.CLICKHOUSE_DATABASE);
   }
 
   /** Runs one analyst query; `signal` aborts it when the client goes away. */
