@@ -18,6 +18,7 @@ import { registerQueryCommand } from './commands/queryCommand.ts';
 import { registerDemoCommand } from './commands/demoCommand.ts';
 import { registerReplayCommand } from './commands/replayCommand.ts';
 import { registerBacktestCommand } from './commands/backtestCommand.ts';
+import { registerInsightsCommand } from './commands/insightsCommand.ts';
 
 // `pulse query … | head` closes stdout early; that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -45,6 +46,7 @@ registerQueryCommand(program);
 registerDemoCommand(program);
 registerReplayCommand(program);
 registerBacktestCommand(program);
+registerInsightsCommand(program);
 
 try {
   await program.parseAsync(process.argv);
