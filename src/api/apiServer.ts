@@ -24,6 +24,7 @@ import type { Logger } from '../logger.ts';
 import type { StageMetrics } from '../pipeline/stageMetrics.ts';
 import type { Command, CommandResult } from '../core/commands/command.ts';
 import { CommandTimeoutError } from '../sdk/commandClient.ts';
+import { registerInsightStream, type InsightStreamDeps } from './insightStream.ts';
 
 export const queryRequestSchema = z.object({
   sql: z.string().trim().min(1, 'sql must not be empty').max(100_000),
@@ -169,6 +170,8 @@ export interface ApiDeps {
   readonly replay?: (request: ReplayRequest) => Promise<unknown>;
   /** the command bus; absent when the process has no Kafka client for it */
   readonly commands?: CommandGateway;
+  /** the live insight stream (GET /api/insights/stream); absent: not served */
+  readonly insightStream?: InsightStreamDeps;
   readonly log: Logger;
   /** token, rate and body limits; DEFAULT_API_SECURITY (no token) when absent */
   readonly security?: ApiSecurity;
@@ -248,6 +251,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` }),
       );
       routes(api, deps);
+      if (deps.insightStream !== undefined) registerInsightStream(api, deps.insightStream);
     });
   });
   return app;

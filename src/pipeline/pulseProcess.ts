@@ -33,7 +33,7 @@ import { optimizationsLoader } from '../../pipelines/optimizationsLoader.ts';
 import { workflowHistory } from '../adapters/clickhouse/workflowHistoryQuery.ts';
 import { createCommandClient, newCommandId, type CommandClient } from '../sdk/commandClient.ts';
 import { registerTopicSchemas } from '../topology/schemaSetup.ts';
-import { topicCatalog, topicName } from '../topology/topics.ts';
+import { INSIGHTS_TOPIC, topicCatalog, topicName } from '../topology/topics.ts';
 import type { LoaderDefinition } from './loaderDefinition.ts';
 import type { ProcessorDefinition } from './processorDefinition.ts';
 import { startLoader } from './loaderRunner.ts';
@@ -320,6 +320,13 @@ export async function startPulseProcess(
           reader,
           queries,
           security: apiSecurityFrom(config),
+          insightStream: {
+            brokers: parseBrokers(config.PULSE_KAFKA_BROKERS),
+            registryUrl: config.PULSE_SCHEMA_REGISTRY_URL,
+            topic: topicName(prefix, INSIGHTS_TOPIC),
+            log,
+            groupPrefix: config.PULSE_CONSUMER_GROUP_PREFIX,
+          },
           metrics: () => [...handles.values()].map((h) => h.metrics),
           health,
           log,
