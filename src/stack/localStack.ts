@@ -341,8 +341,12 @@ async function startRegistry(config: PulseConfig, paths: StackPaths): Promise<Se
       '-Xmx768m',
       '-Dquarkus.http.host=127.0.0.1',
       `-Dquarkus.http.port=${config.PULSE_REGISTRY_PORT}`,
-      // Loopback only: the management interface would otherwise listen on 0.0.0.0:9000.
+      // Loopback only. Apicurio builds its management interface in (enabled=false is a build-time
+      // setting it ignores at run time), so it is bound to loopback, on the port after the API's
+      // instead of 0.0.0.0:9000, where it would be open to the network and clash between stacks.
       '-Dquarkus.management.enabled=false',
+      '-Dquarkus.management.host=127.0.0.1',
+      `-Dquarkus.management.port=${config.PULSE_REGISTRY_PORT + 1}`,
       '-Dquarkus.otel.sdk.disabled=true',
       '-jar',
       path.join(paths.apicurioHome, paths.registry.jar),
