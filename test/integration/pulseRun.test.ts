@@ -259,6 +259,24 @@ describe('pulse run with no flags', () => {
     );
   });
 
+  it('streams the incident live as Server-Sent Events through the front door', async () => {
+    const res = await fetch(`${base}/api/insights/stream?from=beginning`, {
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body?.getReader();
+    if (reader === undefined) throw new Error('no body');
+    let text = '';
+    while (!/event: insight\ndata: .*"kind":"incident"/.test(text)) {
+      const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    await reader.cancel();
+    expect(text).toMatch(/id: \S+\nevent: insight\ndata: .*"service":"slack"/);
+  });
+
   it('answers each of the three engine endpoints with 200', async () => {
     const generated = await post('/api/workflows/automation/generate', {
       description: 'When a new lead submits the Typeform, create a contact in HubSpot and post to Slack',
