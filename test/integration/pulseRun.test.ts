@@ -265,15 +265,14 @@ describe('pulse run with no flags', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = res.body?.getReader();
-    if (reader === undefined) throw new Error('no body');
+    if (res.body === null) throw new Error('no body');
+    const decoder = new TextDecoder();
     let text = '';
-    while (!/event: insight\ndata: .*"kind":"incident"/.test(text)) {
-      const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
-      if (chunk.done) break;
-      text += new TextDecoder().decode(chunk.value);
+    // Leaving the loop cancels the stream, and the server closes its consumer.
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk);
+      if (/event: insight\ndata: .*"kind":"incident"/.test(text)) break;
     }
-    await reader.cancel();
     expect(text).toMatch(/id: \S+\nevent: insight\ndata: .*"service":"slack"/);
   });
 
