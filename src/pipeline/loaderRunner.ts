@@ -13,7 +13,12 @@
 // The table's ReplacingMergeTree natural key is the second line of defence.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
-import { idempotentProducer, sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
+import {
+  idempotentProducer,
+  isLostAssignment,
+  sendInChunks,
+  translateKafkaError,
+} from '../adapters/kafka/kafkaClient.ts';
 import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage, isRetriable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -223,48 +228,67 @@ export async function startLoader<Row>(deps: {
   /** Flushes with backoff: on a transient failure the partition pauses until a retry succeeds. */
   function flush(partition: number, force: boolean): Promise<void> {
     const buffer = bufferOf(partition);
-    buffer.flushing = buffer.flushing.then(async () => {
-      for (;;) {
-        if (buffer.messages.length === 0) {
-          await commitPastMarkers(partition, buffer);
-          return;
-        }
-        const due =
-          force ||
-          buffer.messages.length >= options.batchMax ||
-          Date.now() - buffer.firstReceivedAt >= options.flushMs;
-        if (!due) return;
-        try {
-          const progressed = await flushOnce(partition);
-          if (buffer.paused) {
-            buffer.paused = false;
-            consumer.resume([{ topic: options.inputTopic, partitions: [partition] }]);
-            log.info('partition resumed', { partition });
-          }
-          buffer.retryDelayMs = 200;
-          if (!progressed || buffer.messages.length < options.batchMax) return;
-        } catch (error) {
-          if (!isRetriable(error) || stopping) {
-            log.error('flush failed', { partition, error });
-            if (!isRetriable(error)) throw error;
+    // A failed flush must not block the ones after it: its messages stay buffered and are tried again.
+    buffer.flushing = buffer.flushing
+      .catch(() => undefined)
+      .then(async () => {
+        for (;;) {
+          if (buffer.messages.length === 0) {
+            await commitPastMarkers(partition, buffer);
             return;
           }
-          if (!buffer.paused) {
-            buffer.paused = true;
-            consumer.pause([{ topic: options.inputTopic, partitions: [partition] }]);
-            metrics.add('pauses_total', 1);
+          const due =
+            force ||
+            buffer.messages.length >= options.batchMax ||
+            Date.now() - buffer.firstReceivedAt >= options.flushMs;
+          if (!due) return;
+          try {
+            const progressed = await flushOnce(partition);
+            if (buffer.paused) {
+              buffer.paused = false;
+              consumer.resume([{ topic: options.inputTopic, partitions: [partition] }]);
+              log.info('partition resumed', { partition });
+            }
+            buffer.retryDelayMs = 200;
+            if (!progressed || buffer.messages.length < options.batchMax) return;
+          } catch (error) {
+            if (isLostAssignment(error)) {
+              // The insert may have landed; its range stays in the committed intent, so whoever
+              // owns the partition after the rejoin inserts the same range with the same token.
+              log.info('partition lost to a rebalance; its buffer is dropped until the group rejoins', {
+                partition,
+              });
+              buffer.messages = [];
+              buffer.fetchedThrough = -1n;
+              buffer.committed = -1n;
+              buffer.intentChecked = false;
+              if (buffer.paused) {
+                buffer.paused = false;
+                consumer.resume([{ topic: options.inputTopic, partitions: [partition] }]);
+              }
+              return;
+            }
+            if (!isRetriable(error) || stopping) {
+              log.error('flush failed', { partition, error });
+              if (!isRetriable(error)) throw error;
+              return;
+            }
+            if (!buffer.paused) {
+              buffer.paused = true;
+              consumer.pause([{ topic: options.inputTopic, partitions: [partition] }]);
+              metrics.add('pauses_total', 1);
+            }
+            log.warn('flush failed, partition paused, retrying', {
+              partition,
+              error,
+              retryInMs: buffer.retryDelayMs,
+            });
+            await new Promise((r) => setTimeout(r, buffer.retryDelayMs));
+            buffer.retryDelayMs = Math.min(buffer.retryDelayMs * 2, 10_000);
+            metrics.add('retries_total', 1);
           }
-          log.warn('flush failed, partition paused, retrying', {
-            partition,
-            error,
-            retryInMs: buffer.retryDelayMs,
-          });
-          await new Promise((r) => setTimeout(r, buffer.retryDelayMs));
-          buffer.retryDelayMs = Math.min(buffer.retryDelayMs * 2, 10_000);
-          metrics.add('retries_total', 1);
         }
-      }
-    });
+      });
     return buffer.flushing;
   }
 

@@ -101,6 +101,37 @@ export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
   return new Kafka(config);
 }
 
+/**
+ * The group moved on without this member (a broker restart, a session that timed out, a
+ * rebalance): its offset commits are refused until it rejoins, and the partitions may now be
+ * someone else's. Not a failure of the work itself: drop what was buffered and let the rejoin
+ * hand out partitions again, from their committed offsets. (kafkajs also refuses commits while it
+ * restarts a consumer that lost every broker: "Consumer group was not initialized".)
+ */
+export function isLostAssignment(error: unknown): boolean {
+  const types = new Set([
+    'UNKNOWN_MEMBER_ID',
+    'ILLEGAL_GENERATION',
+    'REBALANCE_IN_PROGRESS',
+    'FENCED_INSTANCE_ID',
+  ]);
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const { type, message } = e as { type?: unknown; message?: unknown };
+    if (typeof type === 'string' && types.has(type)) return true;
+    if (
+      typeof message === 'string' &&
+      /not aware of this member|generation id is not valid|group is rebalancing|consumer group was not initialized/i.test(
+        message,
+      )
+    )
+      return true;
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
+
 /** kafkajs marks its errors with `retriable`; keep that meaning when crossing into Pulse. */
 export function translateKafkaError(error: unknown, what: string): Error {
   if (error instanceof TransientError || error instanceof NonRetriableError) return error;
