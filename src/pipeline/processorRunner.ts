@@ -48,6 +48,8 @@ interface Snapshot {
 interface PartitionRun<State> {
   state: State;
   producer: Producer;
+  /** its transaction could be neither committed nor aborted: replace it before the next one */
+  producerStuck: boolean;
   /** next offset to apply */
   nextOffset: bigint;
   /** inputs below this offset were committed before: replay them without output */
@@ -164,6 +166,7 @@ export async function startProcessor<State, In, Out>(deps: {
     runs.set(partition, {
       state,
       producer,
+      producerStuck: existing?.producerStuck ?? false,
       nextOffset: from,
       replayUntil: committed !== null && from < committed ? committed : null,
       committedBatches: 0,
@@ -223,6 +226,14 @@ export async function startProcessor<State, In, Out>(deps: {
     nextOffset: bigint | null,
     deadLetters: readonly Message[] = [],
   ): Promise<void> {
+    if (run.producerStuck) {
+      // A new producer with the same transactional id fences the old one, and the broker settles
+      // the transaction it left open; until it connects, the batch fails and is retried.
+      const stuck = run.producer;
+      run.producer = await transactionalProducer(partition);
+      run.producerStuck = false;
+      void stuck.disconnect().catch(() => undefined);
+    }
     const transaction = await run.producer.transaction();
     try {
       const byTopic = new Map<string, Message[]>();
@@ -265,7 +276,15 @@ export async function startProcessor<State, In, Out>(deps: {
       metrics.committed();
     } catch (error) {
       metrics.add('transaction_aborts_total', 1);
-      await transaction.abort().catch(() => undefined);
+      // A broker lost mid-commit leaves kafkajs's transaction state machine in COMMITTING, where it
+      // refuses every later transaction: such a producer is replaced.
+      if (
+        !(await transaction.abort().then(
+          () => true,
+          () => false,
+        ))
+      )
+        run.producerStuck = true;
       throw translateKafkaError(error, `transaction of ${options.inputTopic}[${partition}]`);
     }
     metrics.add('outputs_total', outputs.length);
