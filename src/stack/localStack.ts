@@ -331,6 +331,7 @@ async function startRegistry(config: PulseConfig, paths: StackPaths): Promise<Se
   if (await portOpen('127.0.0.1', config.PULSE_REGISTRY_PORT)) {
     return { name: 'registry', address, state: 'external', detail: 'port already served by another process' };
   }
+  mkdirSync(path.join(paths.data, 'registry'), { recursive: true });
   const started = Date.now();
   const pid = startDetached(
     paths,
@@ -348,6 +349,9 @@ async function startRegistry(config: PulseConfig, paths: StackPaths): Promise<Se
       '-Dquarkus.management.host=127.0.0.1',
       `-Dquarkus.management.port=${config.PULSE_REGISTRY_PORT + 1}`,
       '-Dquarkus.otel.sdk.disabled=true',
+      // Schemas on disk (H2 file) instead of in memory: a registry that restarts, or is killed,
+      // comes back with the same ids, so records already written stay readable.
+      `-Dapicurio.datasource.url=jdbc:h2:file:${path.join(paths.data, 'registry', 'registry')}`,
       '-jar',
       path.join(paths.apicurioHome, paths.registry.jar),
     ],
