@@ -131,7 +131,14 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
   const startStages = (which: 'processors' | 'loaders'): void => {
     const stages =
       which === 'processors' ? PROCESSOR_STAGES : STAGES.filter((s) => !PROCESSOR_STAGES.includes(s));
-    const args = ['run', '--stages', stages.join(','), ...(which === 'processors' ? ['--no-api'] : [])];
+    // --no-stack: the soak alone decides when a killed service comes back.
+    const args = [
+      'run',
+      '--no-stack',
+      '--stages',
+      stages.join(','),
+      ...(which === 'processors' ? ['--no-api'] : []),
+    ];
     const logFile = openSync(path.join(soakStack, 'logs', `${which}.log`), 'a');
     const child = spawn(path.join(projectRoot, 'bin', 'pulse'), args, {
       cwd: projectRoot,

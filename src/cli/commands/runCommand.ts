@@ -32,14 +32,24 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--no-api', 'do not serve the HTTP API')
     .option(
+      '--no-stack',
+      'do not start the local stack (Kafka, registry, Redis) when the configured brokers are the local default and nothing answers',
+    )
+    .option(
       '--stages <list>',
       `comma-separated subset of the stages, to scale one out (default: all of them): ${STAGES.join(', ')}. ` +
         'Loaders (and the API) need the process that owns the ClickHouse data path in embedded mode.',
       STAGES.join(','),
     )
-    .action(async (opts: { api: boolean; stages: string }) => {
+    .action(async (opts: { api: boolean; stack: boolean; stages: string }) => {
       const config = loadConfig();
       setLogLevel(config.PULSE_LOG_LEVEL);
+      // On a machine of its own (the default local broker), `pulse run` brings up what is missing,
+      // so a fresh clone needs no other command; pointed at a cluster, it starts nothing.
+      if (opts.stack && config.PULSE_KAFKA_BROKERS === `127.0.0.1:${String(config.PULSE_KAFKA_PORT)}`) {
+        const { stackUp } = await import('../../stack/localStack.ts');
+        await stackUp(config, projectRoot, rootLogger.child({ module: 'stack' }));
+      }
       const { startPulseProcess } = await import('../../pipeline/pulseProcess.ts');
       const running = await startPulseProcess(config, projectRoot, rootLogger, {
         api: opts.api,
