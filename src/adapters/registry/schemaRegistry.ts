@@ -49,7 +49,7 @@ export class AvroRegistry {
   }
 
   /** Registers (or finds) the schema under `subject`; the registry returns the same id for the same schema. */
-  async register(subject: string, schemaJson: string): Promise<number> {
+  async register(subject: string, schemaJson: string, attempt = 1): Promise<number> {
     try {
       const { id } = await this.#registry.register(
         { type: SchemaType.AVRO, schema: schemaJson },
@@ -58,6 +58,12 @@ export class AvroRegistry {
       return id;
     } catch (error) {
       const status = httpStatus(error);
+      // Instances starting together register the same subjects at once, and Apicurio answers the
+      // loser of that race with 409 "... already exists": registering again finds the schema.
+      if (status === 409 && /already exists/i.test(errorMessage(error)) && attempt < 5) {
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+        return this.register(subject, schemaJson, attempt + 1);
+      }
       if (status === 409 || status === 422) {
         throw new NonRetriableError(
           `schema for ${subject} rejected by the registry (${status}): ${errorMessage(error)}`,
