@@ -180,6 +180,15 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
   const kills: Record<ChaosTarget, number> = { processors: 0, loaders: 0, kafka: 0, registry: 0, redis: 0 };
   let produced = 0;
   try {
+    // Whoever answers on the soak's API port must be this soak's loaders, or every check below
+    // would read someone else's tables.
+    if (
+      await fetch(`${api}/health`).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new Error(`chaos soak: ${api} already answers: a pipeline process of an earlier run is still up`);
     // The loaders' process first: it applies the topics and migrations the processors then find.
     startStages('loaders');
     await waitUntil('the loaders API', async () => (await fetch(`${api}/health`)).ok, 120_000);
