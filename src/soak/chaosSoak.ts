@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
+import type { Admin } from 'kafkajs';
 import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { parseConfig, type PulseConfig } from '../config.ts';
@@ -316,28 +317,29 @@ export async function runChaosSoak(options: ChaosSoakOptions): Promise<ChaosSoak
   }
 }
 
-/** Records in the executions topic: the producer is not transactional, so offsets are records. */
-async function topicRecords(config: PulseConfig, log: Logger): Promise<number> {
+async function withAdmin<T>(config: PulseConfig, log: Logger, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = createKafka(
     { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'soak-admin' },
     log,
   ).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topicName(config.PULSE_TOPIC_PREFIX, EXECUTIONS_TOPIC));
-    return offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
+    return await use(admin);
   } finally {
     await admin.disconnect();
   }
 }
 
+/** Records in the executions topic: the producer is not transactional, so offsets are records. */
+async function topicRecords(config: PulseConfig, log: Logger): Promise<number> {
+  const offsets = await withAdmin(config, log, (admin) =>
+    admin.fetchTopicOffsets(topicName(config.PULSE_TOPIC_PREFIX, EXECUTIONS_TOPIC)),
+  );
+  return offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
+}
+
 async function waitCaughtUp(config: PulseConfig, log: Logger, groups: [string, string][]): Promise<void> {
-  const admin = createKafka(
-    { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'soak-admin' },
-    log,
-  ).admin();
-  await admin.connect();
-  try {
+  await withAdmin(config, log, async (admin) => {
     for (const [stage, base] of groups) {
       const topic = topicName(config.PULSE_TOPIC_PREFIX, base);
       const groupId = `${config.PULSE_CONSUMER_GROUP_PREFIX}.${stage}`;
@@ -354,9 +356,7 @@ async function waitCaughtUp(config: PulseConfig, log: Logger, groups: [string, s
         300_000,
       );
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** The columns that make a window; the source offset columns differ between runs by design. */
@@ -411,10 +411,7 @@ async function crashFreeWindows(config: PulseConfig, log: Logger): Promise<Map<s
     { brokers: parseBrokers(config.PULSE_KAFKA_BROKERS), clientId: 'soak-reader' },
     log,
   );
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const ends = await withAdmin(config, log, (admin) => admin.fetchTopicOffsets(topic));
   const definition = metricsProcessor({
     allowedLatenessMs: config.PULSE_METRICS_ALLOWED_LATENESS_MS,
     idleTimeoutMs: null,
