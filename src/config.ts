@@ -166,6 +166,12 @@ export const configSchema = z.object({
     .min(0)
     .default(16)
     .describe('Analyst queries that may wait for a session; past that a request gets 429.'),
+  PULSE_PROCESSOR_THREAD: z
+    .enum(['on', 'off'])
+    .default('off')
+    .describe(
+      "on: the metrics and detection processors of a process run on a worker thread of their own (second core, no stalls of loaders and API). Off by default: under catch-up its partitions progress unevenly and a tenant's minutes can close before a slower partition delivers (see docs/performance.md).",
+    ),
   PULSE_CONSUMER_GROUP_PREFIX: z
     .string()
     .default('pulse')

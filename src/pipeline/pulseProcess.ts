@@ -99,9 +99,12 @@ export async function startPulseProcess(
   } = {},
 ): Promise<PulseProcess> {
   const stages = new Set(options.stages ?? STAGES);
-  // The processors get a thread of their own (see stageThread.ts); they share nothing in memory
-  // with the other stages, only Kafka topics.
-  const threaded = options.inThread === true ? [] : THREADED_STAGES.filter((s) => stages.has(s));
+  // The processors may get a thread of their own (see stageThread.ts, PULSE_PROCESSOR_THREAD); they
+  // share nothing in memory with the other stages, only Kafka topics.
+  const threaded =
+    options.inThread === true || config.PULSE_PROCESSOR_THREAD === 'off'
+      ? []
+      : THREADED_STAGES.filter((s) => stages.has(s));
   for (const s of threaded) stages.delete(s);
   const prefix = config.PULSE_TOPIC_PREFIX;
   const registry = new AvroRegistry(config.PULSE_SCHEMA_REGISTRY_URL);
