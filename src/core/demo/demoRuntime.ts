@@ -9,7 +9,7 @@
 // the clock the caller advances by, whether it backfills days at once or follows the wall clock.
 import type { ExecutionEvent } from '../executionEvent.ts';
 import { seededRandom } from '../seededRandom.ts';
-import { simulatedServices } from './executionSimulator.ts';
+import { runEvent, simulatedServices } from './executionSimulator.ts';
 import { runsInMinute, type DemoWorkflowSpec } from './demoStory.ts';
 
 const MINUTE = 60_000;
@@ -235,25 +235,16 @@ export class DemoRuntime {
     const v = w.running;
     let clock = startMs;
     let seq = 0;
+    const base = {
+      tenantId: w.spec.tenantId,
+      userId: w.userId,
+      workflowId: w.spec.workflowId,
+      workflowVersion: v.version,
+      executionId: runId,
+      attributes: {},
+    };
     const emit = (partial: Partial<ExecutionEvent> & Pick<ExecutionEvent, 'type'>): void => {
-      events.push({
-        eventId: `${runId}-${String(seq++)}`,
-        tenantId: w.spec.tenantId,
-        userId: w.userId,
-        workflowId: w.spec.workflowId,
-        workflowVersion: v.version,
-        executionId: runId,
-        attributes: {},
-        occurredAt: clock,
-        stepId: null,
-        service: null,
-        action: null,
-        attempt: 1,
-        durationMs: null,
-        costMicros: null,
-        error: null,
-        ...partial,
-      });
+      events.push(runEvent(base, `${runId}-${String(seq++)}`, clock, partial));
     };
     emit({ type: 'WORKFLOW_STARTED' });
     let cost = 0;

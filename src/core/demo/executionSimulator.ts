@@ -375,6 +375,34 @@ export function simulateWorkflows(options: {
   });
 }
 
+/** The run-level fields every event of one execution shares. */
+export type RunBase = Pick<
+  ExecutionEvent,
+  'tenantId' | 'userId' | 'workflowId' | 'workflowVersion' | 'executionId' | 'attributes'
+>;
+
+/** One event of a simulated run: the run's fields, no step, and whatever `partial` says. */
+export function runEvent(
+  base: RunBase,
+  eventId: string,
+  occurredAt: number,
+  partial: Partial<ExecutionEvent> & Pick<ExecutionEvent, 'type'>,
+): ExecutionEvent {
+  return {
+    ...base,
+    eventId,
+    occurredAt,
+    stepId: null,
+    service: null,
+    action: null,
+    attempt: 1,
+    durationMs: null,
+    costMicros: null,
+    error: null,
+    ...partial,
+  };
+}
+
 /**
  * Runs one execution of a workflow starting at `startMs`: WORKFLOW_STARTED, then per step
  * STEP_STARTED and STEP_COMPLETED, or STEP_FAILED followed by retries for retryable failures,
@@ -398,19 +426,7 @@ export function simulateExecution(
     attributes: {},
   };
   const emit = (partial: Partial<ExecutionEvent> & Pick<ExecutionEvent, 'type'>): void => {
-    events.push({
-      ...base,
-      eventId: `${runId}-${seq++}`,
-      occurredAt: clock,
-      stepId: null,
-      service: null,
-      action: null,
-      attempt: 1,
-      durationMs: null,
-      costMicros: null,
-      error: null,
-      ...partial,
-    });
+    events.push(runEvent(base, `${runId}-${seq++}`, clock, partial));
   };
   emit({ type: 'WORKFLOW_STARTED' });
   let totalCost = 0;
