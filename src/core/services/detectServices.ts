@@ -190,7 +190,7 @@ const NOT_NEGATING_AFTER = new Set(['only', 'just', 'merely', 'limited', 'simply
 const POST_NEGATION =
   /^[\s-]*(?:is|are|was|were)?\s*(?:not|never|n['’]t)\s+(?:required|needed|necessary|used|involved)\b/i;
 const COORDINATION_GAP = /^[\s,/&+]*(?:(?:or|nor|and|and\/or)\b)?[\s,/&+]*$/i;
-const PHRASE_GAP = /^(?:[ \t]{1,3}|\s?[-–/|]\s?|[_.])$/;
+const PHRASE_GAP = /^(?:[ \t]{1,3}|\s?[-–/|]\s?|[_.·])$/;
 const CLAUSE_BREAK = /[.;:!?()[\]{}"“”|•\n]/;
 /** Vendor words that lead product names and are left out when several follow ("Google Sheets and Docs"). */
 const VENDOR_PREFIXES = new Set([
@@ -367,10 +367,10 @@ export class ServiceMatcher {
       window: spec.window ?? DEFAULT_WINDOW,
       roles: [],
       ...(caseSensitive ? { caseWords: phraseRawWords(spec.text) } : {}),
-      ...(spec.context ? { context: new Set(spec.context.map((w) => w.toLowerCase())) } : {}),
+      ...(spec.context ? { context: conditionWords(spec.context) } : {}),
       ...(spec.notAfter ? { notAfter: new Set(spec.notAfter.map((w) => w.toLowerCase())) } : {}),
       ...(spec.notBefore ? { notBefore: new Set(spec.notBefore.map((w) => w.toLowerCase())) } : {}),
-      ...(spec.notNear ? { notNear: new Set(spec.notNear.map((w) => w.toLowerCase())) } : {}),
+      ...(spec.notNear ? { notNear: conditionWords(spec.notNear) } : {}),
     };
     this.addPhrase(spec.text, !caseSensitive, rule);
   }
@@ -440,7 +440,7 @@ export class ServiceMatcher {
       for (let j = i; j < tokens.length; j++) {
         const tok = tokens[j];
         if (!tok) break;
-        // Words of one phrase are joined by spaces or one of - _ . / |, never by a clause break:
+        // Words of one phrase are joined by spaces or one of - _ . · / |, never by a clause break:
         // "only one. Note" is no "OneNote".
         const prevTok = j > i ? tokens[j - 1] : undefined;
         if (prevTok && !PHRASE_GAP.test(text.slice(prevTok.end, tok.start))) break;
@@ -811,7 +811,18 @@ function ruleHolds(rule: Rule, tokens: readonly Token[], start: number, end: num
   return true;
 }
 
-/** Whether one of `words` occurs within `window` tokens before or after [start, end). */
+/**
+ * Context or neighbour words of an alias, in the form text tokens take: a word the tokenizer
+ * splits ("3.5", "self-hosted", "user story") is kept as its words joined by one space.
+ */
+function conditionWords(words: readonly string[]): ReadonlySet<string> {
+  return new Set(words.map((w) => phraseWords(w).join(' ')).filter((w) => w !== ''));
+}
+
+/** Longest condition phrase, in words, that `near` looks for ("claude 3 5" would need 3). */
+const NEAR_MAX_WORDS = 3;
+
+/** Whether one of `words` (or phrases) occurs within `window` tokens before or after [start, end). */
 function near(
   words: ReadonlySet<string>,
   window: number,
@@ -824,7 +835,13 @@ function near(
   for (let k = from; k < to; k++) {
     if (k >= start && k < end) continue;
     const t = tokens[k];
-    if (t && (words.has(t.lower) || words.has(singular(t.lower)))) return true;
+    if (!t) continue;
+    if (words.has(t.lower) || words.has(singular(t.lower))) return true;
+    let phrase = t.lower;
+    for (let n = 1; n < NEAR_MAX_WORDS && k + n < to && (k + n < start || k >= end); n++) {
+      phrase += ` ${tokens[k + n]?.lower ?? ''}`;
+      if (words.has(phrase)) return true;
+    }
   }
   return false;
 }

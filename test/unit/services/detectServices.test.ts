@@ -29,8 +29,22 @@ describe('detectServices: names', () => {
     ['monday.com board item', ['monday']],
     ['Book with Cal.com', ['cal-com']],
     ['Scrape with Apify actors', ['apify']],
+    ['Draft replies with Sonnet 3.5', ['anthropic']],
+    ['Haiku 4.5 classifies each ticket', ['anthropic']],
+    ['Classify with 4o-mini', ['openai']],
+    ['Draw a cover with DALL·E 3', ['openai']],
+    ['Embed the chunks with Voyage', ['voyage-ai']],
+    ['Embed with text-embedding-004', ['google-gemini']],
   ])('%s', (text, expected) => {
     expect(ids(text)).toEqual(expected);
+  });
+
+  it('reads context words the tokenizer splits ("3.5", "self-hosted") as phrases', () => {
+    // "Sonnet" and "Haiku" need a model word or version nearby; a poem has none.
+    expect(ids('Write a Haiku about spring and a Sonnet for autumn')).toEqual([]);
+    expect(ids('Shakespeare Sonnet 3 times a day')).toEqual([]);
+    expect(ids('Run Mistral on a self-hosted server')).not.toContain('mistral-ai');
+    expect(ids('Run Mistral through its API')).toEqual(['mistral-ai']);
   });
 
   it('matches multi-word names, with hyphen, spacing and joined variants', () => {
