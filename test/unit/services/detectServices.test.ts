@@ -35,6 +35,10 @@ describe('detectServices: names', () => {
     ['Draw a cover with DALL·E 3', ['openai']],
     ['Embed the chunks with Voyage', ['voyage-ai']],
     ['Embed with text-embedding-004', ['google-gemini']],
+    ['Share the post on IG and FB', ['facebook', 'instagram']],
+    ['Send it from O365 mail', ['microsoft-outlook']],
+    ['Add the meeting to the Office 365 calendar', ['microsoft-outlook']],
+    ['IG Metall strike news', []],
   ])('%s', (text, expected) => {
     expect(ids(text)).toEqual(expected);
   });
