@@ -6,11 +6,14 @@
 // `exact=0.NN channel=0.NN f1=0.NN`.
 //
 //   node scripts/eval/serviceDetection.ts [DATA.jsonl] [--predictions OUT.jsonl] [--errors N] [--threshold T]
-//                                         [--split a|b]
+//                                         [--split a|b] [--ceiling]
 //
 // --split keeps one deterministic half of the rows (by the first byte of the SHA-256 of the
 // text: even -> a, odd -> b), so that errors are studied on one half and the other half checks
 // that a change carries over to text it was not tuned on.
+// --ceiling counts, among the missed gold services, those the text names at all: one of the
+// service's catalog names or aliases occurs in it as words, casing and context conditions ignored
+// (an upper bound on what reading names can recover; the rest are never named in the text).
 // --predictions scores a file of detector output lines (e.g. from `pulse services detect --jsonl`)
 // instead of running the detector in-process.
 //
@@ -24,7 +27,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileCatalog } from '../../src/core/services/detectServices.ts';
-import { detectionCatalog } from '../../src/core/services/serviceCatalog.ts';
+import { aliasKey, detectionCatalog, type ServiceCatalog } from '../../src/core/services/serviceCatalog.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const DEFAULT_DATA = resolve(repoRoot, '../shared/service-detection/n8n-templates.jsonl');
@@ -143,6 +146,27 @@ function score(rows: readonly Row[], predicted: readonly (readonly string[])[]):
   return { tp, fp, fn, precision, recall, f1 };
 }
 
+/** Per normalised id, the catalog's names for it as alias keys ("google sheets", "gsheets"). */
+function namesById(catalog: ServiceCatalog): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of catalog.services) {
+    const id = normaliseId(s.id);
+    const names = [
+      s.name,
+      s.id.replace(/-/g, ' '),
+      ...s.aliases.map((a) => (typeof a === 'string' ? a : a.text)),
+    ];
+    out.set(id, [...(out.get(id) ?? []), ...names.map(aliasKey).filter((k) => k !== '')]);
+  }
+  return out;
+}
+
+/** Whether the text names the service: one of its names occurs in it as whole words. */
+function namedInText(text: string, names: readonly string[]): boolean {
+  const words = ` ${aliasKey(text)} `;
+  return names.some((n) => words.includes(` ${n} `));
+}
+
 function top(counts: Map<string, number>, n: number): string {
   return [...counts]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
@@ -164,6 +188,7 @@ function main(): void {
       threshold: { type: 'string' },
       top: { type: 'string', default: '15' },
       split: { type: 'string' },
+      ceiling: { type: 'boolean', default: false },
     },
   });
   const dataPath = resolve(positionals[0] ?? DEFAULT_DATA);
@@ -215,6 +240,8 @@ function main(): void {
   const everPredicted = new Set<string>();
   const goldSlugs = new Set<string>();
   const errors: string[] = [];
+  const names = values.ceiling ? namesById(catalog) : undefined;
+  let missedNamed = 0;
   rows.forEach((row, i) => {
     const p = new Set((predicted[i] ?? []).map(normaliseId));
     for (const g of row.gold) goldSlugs.add(g);
@@ -227,6 +254,7 @@ function main(): void {
       else {
         missed.push(g);
         misses.set(g, (misses.get(g) ?? 0) + 1);
+        if (names && namedInText(row.text, names.get(g) ?? [g])) missedNamed++;
       }
     }
     for (const id of p) {
@@ -275,6 +303,12 @@ function main(): void {
   out.push(
     `catalog coverage:   ${fmt(covered / goldSlugs.size)} predicted at least once (${covered}/${goldSlugs.size}); in catalog ${inCatalog}/${goldSlugs.size}`,
   );
+  if (names) {
+    out.push(
+      `missed but named:   ${missedNamed}/${fn} missed gold services have a catalog name in the text; ` +
+        `recall if all were found ${fmt((tp + missedNamed) / (tp + fn))}`,
+    );
+  }
   out.push(`top misses:          ${top(misses, topN)}`);
   out.push(`top false positives: ${top(extras, topN)}`);
   if (errors.length > 0) out.push('errors:', ...errors);
