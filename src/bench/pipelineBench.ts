@@ -7,6 +7,9 @@
 //   4. metrics processor alone: events in → window records committed     → pipeline_eps, ratio
 //   5. whole path: archive loader + processor + metrics loader until every event and window is
 //      queryable in ClickHouse                                           → e2e_eps
+//      The same events go to the whole path's own input topic inside one Kafka transaction that
+//      commits only once every stage has joined its group: the stages read committed, so the
+//      clock starts with all N events visible at once and no stage has a head start.
 //   6. steady 5,000 events/s: event time → row queryable in ClickHouse   → latency p50/p99
 //
 // Usage: npm run bench -- [--events 1000000] [--rate 5000] [--latency-seconds 20] [--json]
@@ -33,7 +36,11 @@ const N = flag('events', 1_000_000);
 const RATE = flag('rate', 5000);
 const LATENCY_SECONDS = flag('latency-seconds', 20);
 const JSON_OUT = process.argv.includes('--json');
-const say = (line: string): void => void process.stderr.write(line + '\n');
+// Under --cpu-prof each line carries the monotonic clock in µs (the profile's time base), so
+// `src/bench/profileSummary.ts --from … --to …` can summarise one phase.
+const PROFILING = process.execArgv.some((a) => a.startsWith('--cpu-prof'));
+const say = (line: string): void =>
+  void process.stderr.write((PROFILING ? `${line} (at ${process.hrtime.bigint() / 1000n} µs)` : line) + '\n');
 
 let rssPeak = 0;
 const rssTimer = setInterval(() => {
@@ -75,21 +82,58 @@ async function preload(
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const started = performance.now();
+  await sendAll((record) => producer.send({ ...record, acks: 1 }), topic, encode, startMs);
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  return N / seconds;
+}
+
+async function sendAll(
+  send: (record: {
+    topic: string;
+    acks: number;
+    messages: { key: string; value: Buffer }[];
+  }) => Promise<unknown>,
+  topic: string,
+  encode: (e: ExecutionEvent) => Buffer,
+  startMs: number,
+): Promise<void> {
   const inFlight: Promise<unknown>[] = [];
   for (const events of eventChunks(N, startMs, 10_000)) {
     inFlight.push(
-      producer.send({
-        topic,
-        acks: 1,
-        messages: events.map((e) => ({ key: e.workflowId, value: encode(e) })),
-      }),
+      send({ topic, acks: -1, messages: events.map((e) => ({ key: e.workflowId, value: encode(e) })) }),
     );
     if (inFlight.length >= 4) await inFlight.shift();
   }
   await Promise.all(inFlight);
-  const seconds = (performance.now() - started) / 1000;
-  await producer.disconnect();
-  return N / seconds;
+}
+
+/**
+ * Sends N events to `topic` in one open transaction: read-committed consumers see none of them
+ * until `commit()`, then all at once.
+ */
+async function preloadHeld(
+  kafka: Kafka,
+  topic: string,
+  encode: (e: ExecutionEvent) => Buffer,
+  startMs: number,
+): Promise<{ commit: () => Promise<void> }> {
+  const producer = kafka.producer({
+    transactionalId: `bench-held-${randomBytes(4).toString('hex')}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout: 600_000,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  const transaction = await producer.transaction();
+  await sendAll((record) => transaction.send(record), topic, encode, startMs);
+  return {
+    async commit() {
+      await transaction.commit();
+      await producer.disconnect();
+    },
+  };
 }
 
 async function consumeAll(
@@ -197,10 +241,28 @@ async function main(): Promise<void> {
   const pipelineEps = N / processorSeconds;
 
   say('5/6 whole path to ClickHouse');
-  const e2eConfig = benchConfig(base, id, 'e2e');
+  // Its own topics, filled while no stage runs and made visible only once all have joined.
+  const e2eConfig = { ...benchConfig(base, id, 'e2e'), PULSE_TOPIC_PREFIX: `bench.${id}.e2e.` };
+  await applyAllTopics(e2eConfig, log);
+  const e2eInput = topicName(e2eConfig.PULSE_TOPIC_PREFIX, EXECUTIONS_TOPIC);
+  const e2eSchemaId = await registry.register(
+    `${e2eInput}-value`,
+    readFileSync(path.join(root, 'schemas/workflow.executions.v1.avsc'), 'utf8'),
+  );
+  const held = await preloadHeld(
+    kafka,
+    e2eInput,
+    (e) => registry.encodeKnown(e2eSchemaId, type, e),
+    Date.now() - 6 * 3600_000,
+  );
   const whole = await startPulseProcess(e2eConfig, root, log, { api: false });
   await whole.ready;
+  say('5/6 every stage ready; events visible');
+  await held.commit();
   const e2eStart = performance.now();
+  const e2eCpu = process.cpuUsage();
+  const e2eMainCpu = process.threadCpuUsage();
+  const e2eEnd = await topicEnd(admin, e2eInput);
   const store = whole.store;
   if (store === undefined) throw new Error('bench: the whole-path process must own ClickHouse');
   const db = e2eConfig.CLICKHOUSE_DATABASE;
@@ -210,7 +272,8 @@ async function main(): Promise<void> {
     async () => {
       const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.workflow_executions`);
       if (Number(row?.n ?? 0) < N) return false;
-      if ((await groupCommitted(admin, e2eGroup('metrics-processor'), input)) < end) return false;
+      // The end offset counts the commit marker; the processor commits past it.
+      if ((await groupCommitted(admin, e2eGroup('metrics-processor'), e2eInput)) < e2eEnd) return false;
       return (
         (await groupCommitted(admin, e2eGroup('metrics-loader'), metricsTopic)) >=
         (await topicEnd(admin, metricsTopic)) - 6n
@@ -220,6 +283,10 @@ async function main(): Promise<void> {
     'the whole path',
   );
   const e2eEps = N / ((performance.now() - e2eStart) / 1000);
+  // CPU of the whole process (every thread: chDB's included) and of the main thread alone.
+  const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+  const e2eCpuSeconds = cpuSeconds(process.cpuUsage(e2eCpu));
+  const e2eMainCpuSeconds = cpuSeconds(process.threadCpuUsage(e2eMainCpu));
 
   // Query patterns for analysts over the loaded windows: FINAL against argMax.
   const timeQuery = async (sql: string): Promise<number> => {
@@ -258,12 +325,12 @@ async function main(): Promise<void> {
         // Event time = send time: the latency below runs from the event to its queryable row.
         batch.push({
           key: e.workflowId,
-          value: registry.encodeKnown(schemaId, type, { ...e, occurredAt: now }),
+          value: registry.encodeKnown(e2eSchemaId, type, { ...e, occurredAt: now }),
         });
       }
       run++;
     }
-    if (batch.length > 0) await producer.send({ topic: input, acks: -1, messages: batch });
+    if (batch.length > 0) await producer.send({ topic: e2eInput, acks: -1, messages: batch });
     sent += batch.length;
     await new Promise((r) => setTimeout(r, Math.max(0, 20 - (Date.now() - tick))));
   }
@@ -283,6 +350,7 @@ async function main(): Promise<void> {
        (SELECT dateDiff('millisecond', occurred_at, ingested_at) AS ms FROM ${db}.workflow_executions
         WHERE execution_id LIKE '${latencyRunPrefix}-%')`,
   );
+  say('done');
   await whole.stop();
   await admin.disconnect();
   clearInterval(rssTimer);
@@ -299,6 +367,8 @@ async function main(): Promise<void> {
     ratio: Number((pipelineEps / rawEps).toFixed(3)),
     windows_emitted: windows,
     e2e_eps: Math.round(e2eEps),
+    e2e_cpu_s: Number(e2eCpuSeconds.toFixed(1)),
+    e2e_main_thread_cpu_s: Number(e2eMainCpuSeconds.toFixed(1)),
     rss_peak_mb: Math.round(rssPeak / 1024 / 1024),
     latency_rate_eps: RATE,
     latency_events: sent,
@@ -315,6 +385,7 @@ async function main(): Promise<void> {
     `consume + Avro decode           ${figures.decode_eps} events/s  (${(decodeEps / rawEps).toFixed(2)} × raw)`,
     `metrics processor alone         ${figures.pipeline_eps} events/s  (ratio to raw consume ${figures.ratio}); ${windows} windows`,
     `whole path to ClickHouse        ${figures.e2e_eps} events/s  (archive + processor + metrics loader)`,
+    `  CPU during the whole path      ${figures.e2e_cpu_s} s, main thread ${figures.e2e_main_thread_cpu_s} s`,
     `peak RSS                        ${figures.rss_peak_mb} MB`,
     `event → queryable at ${RATE}/s    p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms (${sent} events)`,
     `analyst query, 1m windows       FINAL ${figures.query_final_ms} ms, argMax ${figures.query_argmax_ms} ms, no dedup ${figures.query_no_dedup_ms} ms`,
