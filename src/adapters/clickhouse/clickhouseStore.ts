@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { PulseConfig } from '../../config.ts';
 import { NonRetriableError, TransientError, errorMessage } from '../../errors.ts';
+import { compactEachRow } from './compactEachRow.ts';
 
 export interface ClickHouseTarget {
   readonly mode: 'embedded' | 'server';
@@ -22,14 +23,32 @@ export interface InsertOptions {
 
 export type QueryParams = Record<string, unknown>;
 
+type RawInsert = (params: {
+  table: string;
+  columns: readonly string[];
+  values: Buffer;
+  format: 'JSONCompactEachRow';
+  settings: Record<string, string | number>;
+}) => Promise<unknown>;
+
+/**
+ * The ClickHouse error type (UNKNOWN_TABLE, SYNTAX_ERROR, …): the client's errors carry it as
+ * `type`; chDB's raw insert leaves it in the message, `Code: N. DB::Exception: … (TYPE)`.
+ */
+function errorType(error: unknown): string {
+  if (error !== null && typeof error === 'object' && 'type' in error && typeof error.type === 'string')
+    return error.type;
+  const message = errorMessage(error);
+  if (!/Code: \d+\./.test(message)) return '';
+  // The last such group: the data quoted earlier in the message may hold one too.
+  return [...message.matchAll(/\(([A-Z][A-Z0-9_]{2,})\)/g)].at(-1)?.[1] ?? '';
+}
+
 function classify(error: unknown, what: string): Error {
   const message = errorMessage(error);
   // ClickHouse errors carry a type: malformed SQL, unknown objects and type errors will not pass
   // by retrying; connection trouble, overload and timeouts will.
-  const type =
-    error !== null && typeof error === 'object' && 'type' in error && typeof error.type === 'string'
-      ? error.type
-      : '';
+  const type = errorType(error);
   const permanent =
     /^(SYNTAX_ERROR|UNKNOWN_|ILLEGAL_|TYPE_MISMATCH|BAD_ARGUMENTS|NUMBER_OF_ARGUMENTS|CANNOT_PARSE|READONLY|NOT_IMPLEMENTED|NO_SUCH_|THERE_IS_NO_|FUNCTION_|ACCESS_DENIED|INCORRECT_|DUPLICATE_COLUMN|AMBIGUOUS_)/.test(
       type,
@@ -44,11 +63,18 @@ export class ClickHouseStore {
   readonly target: ClickHouseTarget;
   readonly #client: ClickHouseClient;
   readonly #readOnly: boolean;
+  readonly #raw: RawInsert | undefined;
 
-  private constructor(target: ClickHouseTarget, client: ClickHouseClient, readOnly: boolean) {
+  private constructor(
+    target: ClickHouseTarget,
+    client: ClickHouseClient,
+    readOnly: boolean,
+    raw?: RawInsert,
+  ) {
     this.target = target;
     this.#client = client;
     this.#readOnly = readOnly;
+    this.#raw = raw;
   }
 
   /**
@@ -81,10 +107,11 @@ export class ClickHouseStore {
     // chdb is imported lazily: commands that never touch ClickHouse should not load the engine.
     const { createChdbConnection } = await import('chdb/connection');
     let client: ClickHouseClient;
+    let raw: RawInsert;
     try {
-      client = createClient({ connection: createChdbConnection({ path: dataPath }) } as Parameters<
-        typeof createClient
-      >[0]);
+      const connection = createChdbConnection({ path: dataPath });
+      raw = (params) => connection.chdb.rawInsert(params);
+      client = createClient({ connection } as Parameters<typeof createClient>[0]);
     } catch (error) {
       throw new NonRetriableError(
         `cannot open the chDB data folder ${dataPath} (PULSE_CHDB_PATH): ${errorMessage(error)}. ` +
@@ -92,7 +119,13 @@ export class ClickHouseStore {
         { cause: error },
       );
     }
-    return new ClickHouseStore({ mode: 'embedded', database, location: dataPath }, client, readOnly);
+    return new ClickHouseStore(
+      { mode: 'embedded', database, location: dataPath },
+      client,
+      readOnly,
+      // A read-only session keeps the client path, where readonly=1 refuses the insert.
+      readOnly ? undefined : raw,
+    );
   }
 
   #settings(extra: ClickHouseSettings = {}): ClickHouseSettings {
@@ -135,6 +168,19 @@ export class ClickHouseStore {
   ): Promise<void> {
     if (rows.length === 0) return;
     try {
+      if (this.#raw !== undefined) {
+        await this.#raw({
+          table: `${this.target.database}.${table}`,
+          ...compactEachRow(rows),
+          format: 'JSONCompactEachRow',
+          settings: {
+            insert_deduplication_token: options.dedupToken,
+            insert_deduplicate: 1,
+            date_time_input_format: 'best_effort',
+          },
+        });
+        return;
+      }
       await this.#client.insert({
         table: `${this.target.database}.${table}`,
         values: rows as Record<string, unknown>[],
@@ -151,7 +197,7 @@ export class ClickHouseStore {
       const failure = classify(error, `insert into ${table} failed`);
       // A missing table during an insert is an outage (detached, being swapped by a replay),
       // not bad input: the loader pauses and retries until it is back.
-      if (/UNKNOWN_TABLE/.test(String((error as { type?: unknown }).type))) {
+      if (errorType(error) === 'UNKNOWN_TABLE') {
         throw new TransientError(failure.message, { cause: error, code: 'CLICKHOUSE_TABLE_UNAVAILABLE' });
       }
       throw failure;
