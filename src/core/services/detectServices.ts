@@ -12,9 +12,8 @@
 // - a mention right after a negation ("not", "without", "instead of", "no", "rather than") is
 //   excluded, and so are the names listed right after it ("without Slack or Teams");
 // - vocabulary implies services with lower confidence (noisy-or of the term weights, at most
-//   0.85 or the service's `vocabularyCap`), unless a named service or a role filler already fills
-//   one of the implication's roles ("tweets" implies Twitter; "summarise" makes OpenAI a
-//   candidate, but not in "summarise with Claude" nor "summarise on a local Llama model");
+//   0.85), unless a named service or a role filler already fills one of the implication's roles
+//   ("AI" implies OpenAI, but not in "AI with Claude" nor "AI on a local Llama model");
 // - names listed as examples ("e.g. Slack or Teams", "(Notion, Slack, etc.)") and social
 //   platforms named as a content format ("posts for Twitter, LinkedIn and Instagram") are not
 //   counted;
@@ -22,11 +21,10 @@
 //   alone could be Gmail or Outlook or plain SMTP, so the detector does not guess. (Measured on
 //   the n8n dev set: reporting Gmail for a bare "email" raised channel accuracy by 0.01 but cost
 //   0.02 precision and 0.03 exact-set accuracy.)
-// - a role the text asks for without naming a product ("text me", "a RAG chatbot", "an AI agent")
-//   is filled by the tenant's connected service for it (a service, marked implied), else by the
-//   role's most common product, returned apart in `implied` with low confidence: a guess to
-//   confirm, not a detection ("AI" implies OpenAI, but not in "AI with Claude" nor "AI on a local
-//   Llama model");
+// - a role the text asks for without naming a product ("text me", "a RAG chatbot") is filled by
+//   the tenant's connected service for it (a service, marked implied), else by the role's most
+//   common product, returned apart in `implied` with low confidence: a guess to confirm, not a
+//   detection;
 // - a service known only to the generated catalog (a brand list, not written for Pulse) is
 //   reported only when its name is distinctive (not a dictionary word, or several words cased as
 //   the brand) or used as an integration ("to Foo", "from Foo", "Foo API", "Foo node"); brands of
@@ -93,8 +91,8 @@ const GENERATED_WEAK = 0.45;
 /** Weakest role evidence (cue weight or vocabulary candidate) that implies a service. */
 const IMPLIED_MIN = 0.3;
 /**
- * Roles a weak vocabulary candidate does not ask for: an LLM is asked for by a role cue ("AI
- * agent", "LLM"), and words like "summarize" or "classify" alone are too weak.
+ * Roles a weak vocabulary candidate does not ask for: an LLM is reported from vocabulary when the
+ * evidence is strong ("AI agent"), and words like "summarize" or "classify" alone are too weak.
  */
 const NOT_ASKED_BY_CANDIDATES = new Set(['llm', 'embedding']);
 
@@ -410,16 +408,9 @@ export class ServiceMatcher {
       node = child;
     }
     // The same plain phrase listed twice for a service (e.g. "gpt4" and "gpt 4" joined) keeps one rule.
-    // Role rules (service -1) are the same only for the same roles: "RAG" asks for an LLM and a vector store.
     const plain = (r: Rule): boolean => !r.caseWords && !r.context && !r.notAfter && !r.notBefore;
-    const sameRoles = (r: Rule): boolean => r.roles.join() === rule.roles.join();
     const same = node.rules.findIndex(
-      (r) =>
-        r.kind === rule.kind &&
-        r.service === rule.service &&
-        (rule.service >= 0 || sameRoles(r)) &&
-        plain(r) &&
-        plain(rule),
+      (r) => r.kind === rule.kind && r.service === rule.service && plain(r) && plain(rule),
     );
     if (same >= 0) {
       const prev = node.rules[same];
@@ -739,7 +730,7 @@ export class ServiceMatcher {
       let miss = 1;
       for (const w of v.terms.values()) miss *= 1 - w;
       // Rounded so that a weight of 0.1 or 0.5 is not lost to 1 - (1 - w) in floating point.
-      const confidence = Math.min(s.vocabularyCap ?? VOCAB_CAP, Math.round((1 - miss) * 1e9) / 1e9);
+      const confidence = Math.min(VOCAB_CAP, Math.round((1 - miss) * 1e9) / 1e9);
       if (confidence >= threshold) {
         services.push({ id: s.id, name: s.name, confidence: round2(confidence) });
       } else if (confidence >= CANDIDATE_FLOOR) {

@@ -7,11 +7,9 @@
 //   case-insensitively at word boundaries (hyphen/space/joined and plural variants are derived);
 //   an object can require the exact casing, context words nearby, or reject some neighbours,
 //   for names that are also common words ("Line", "Monday", "X", "Notion").
-// - `vocabulary`: words that imply the service without naming it ("tweet" -> twitter,
-//   "subreddit" -> reddit), each with a weight; an implication is dropped when a service sharing
-//   one of the `suppressedBy` roles (default: the service's own roles) is named ("summarise ...
-//   with Claude"). Words that name only a role ("AI", "LLM", "chatbot") are role cues in
-//   generic.json, not vocabulary: they imply the role's product, never detect it.
+// - `vocabulary`: words that imply the service without naming it ("tweet" -> twitter, "AI" ->
+//   openai), each with a weight; an implication is dropped when a service sharing one of the
+//   `suppressedBy` roles (default: the service's own roles) is named ("AI ... with Claude").
 // - `roles`: what slot a service fills (llm, email, spreadsheet, vector-store, ...).
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../../errors.ts';
@@ -126,12 +124,6 @@ export const serviceSchema = z.strictObject({
   category: z.enum(SERVICE_CATEGORIES),
   aliases: z.array(aliasSchema),
   vocabulary: z.array(vocabularySchema),
-  /**
-   * Highest confidence the vocabulary alone gives the service (default 0.85). Below the detection
-   * threshold for a service whose vocabulary describes only its role's work ("summarize" is work
-   * for any LLM): the words make it a candidate to ask about, never a detection.
-   */
-  vocabularyCap: z.number().gt(0).max(1).optional(),
   roles: z.array(word).optional(),
   triggers: z.array(operationSchema),
   actions: z.array(operationSchema),
