@@ -4,7 +4,11 @@ import type { ClickHouseStore } from './clickhouseStore.ts';
 
 const HOUR = 3_600_000;
 
-/** The `days` days of whole hours before `now`; hours without runs have 0 executions. */
+/**
+ * The whole hours before `now`, at most `days` days, from the workflow's first hour with runs: an
+ * hour without runs after that has 0 executions, but hours before it are not history (zeros there
+ * would read as a quiet week and collapse the seasonal residuals, and so the intervals).
+ */
 export async function workflowHistory(
   reader: ClickHouseStore,
   database: string,
@@ -43,5 +47,13 @@ export async function workflowHistory(
     p95Ms[i] = r.p95;
     costPerRunMicros[i] = r.cost === null ? null : Number(r.cost);
   }
-  return { start, executions, successRate, p95Ms, costPerRunMicros };
+  const first = executions.findIndex((_e, i) => successRate[i] !== null || executions[i] !== 0);
+  const from = first === -1 ? n : first;
+  return {
+    start: start + from * HOUR,
+    executions: executions.slice(from),
+    successRate: successRate.slice(from),
+    p95Ms: p95Ms.slice(from),
+    costPerRunMicros: costPerRunMicros.slice(from),
+  };
 }
