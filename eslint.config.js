@@ -25,6 +25,32 @@ export default defineConfig(
       ],
     },
   },
+  // The dashboard's page script runs in the browser with no build step: plain JavaScript, not in
+  // the TypeScript project, so only the untyped rules apply.
+  {
+    files: ['src/api/dashboard/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { project: false, projectService: false, program: null },
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'fetch',
+          'sessionStorage',
+          'setTimeout',
+          'setInterval',
+          'console',
+          'Node',
+          'FormData',
+          'TextDecoderStream',
+          'CSS',
+          'uPlot',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
   {
     files: ['eslint.config.js', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },

@@ -24,6 +24,8 @@ import type { Logger } from '../logger.ts';
 import type { StageMetrics } from '../pipeline/stageMetrics.ts';
 import type { Command, CommandResult } from '../core/commands/command.ts';
 import { CommandTimeoutError } from '../sdk/commandClient.ts';
+import type { DashboardReads } from '../adapters/clickhouse/dashboardReads.ts';
+import { registerDashboardPage, registerDashboardReads } from './dashboardRoutes.ts';
 import { registerInsightStream, type InsightStreamDeps } from './insightStream.ts';
 
 export const queryRequestSchema = z.object({
@@ -172,6 +174,8 @@ export interface ApiDeps {
   readonly commands?: CommandGateway;
   /** the live insight stream (GET /api/insights/stream); absent: not served */
   readonly insightStream?: InsightStreamDeps;
+  /** the dashboard's reads; present: the page is served at / */
+  readonly dashboard?: DashboardReads;
   readonly log: Logger;
   /** token, rate and body limits; DEFAULT_API_SECURITY (no token) when absent */
   readonly security?: ApiSecurity;
@@ -232,6 +236,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     limited.addHook('onRequest', limited.rateLimit());
 
     limited.get('/health', async () => deps.health());
+    if (deps.dashboard !== undefined) registerDashboardPage(limited);
 
     // Everything else: behind the token when there is one (unknown routes too, so they cannot be probed).
     await limited.register(async (api) => {
@@ -252,6 +257,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       );
       routes(api, deps);
       if (deps.insightStream !== undefined) registerInsightStream(api, deps.insightStream);
+      if (deps.dashboard !== undefined) registerDashboardReads(api, deps.dashboard);
     });
   });
   return app;

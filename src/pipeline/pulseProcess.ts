@@ -6,6 +6,7 @@ import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
 import { applyTopics, type TopicChange } from '../adapters/kafka/topicAdmin.ts';
 import { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
 import { AnalystQueries } from '../adapters/clickhouse/analystQueries.ts';
+import { DashboardReads } from '../adapters/clickhouse/dashboardReads.ts';
 import { migrate } from '../adapters/clickhouse/migrations.ts';
 import { RedisState } from '../adapters/redis/redisState.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
@@ -322,6 +323,7 @@ export async function startPulseProcess(
       : buildApi({
           reader,
           queries,
+          dashboard: new DashboardReads(reader),
           security: apiSecurityFrom(config),
           insightStream: {
             brokers: parseBrokers(config.PULSE_KAFKA_BROKERS),
