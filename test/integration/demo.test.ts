@@ -1,12 +1,16 @@
 // `pulse demo` as a newcomer runs it: a child process on the shared stack with its own topics,
 // groups, chDB folder and API port. Within 120 s of its start it must have shown an incident open
 // and resolve, a troubleshooting session, a forecast and a generated workflow, and the pipeline's
-// tables (read through its API) must hold them.
+// tables (read through its API) must hold them. Meanwhile headless Chromium walks through the
+// dashboard it serves (dashboardJourney.ts).
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardJourney, type JourneyReport } from './dashboardJourney.ts';
 import { apiQuery, isolatedEnv, spawnPulse, waitFor } from './harness.ts';
 
-const DURATION_S = 125;
+/** Long enough for the story (120 s) and for the browser's walk to finish while the demo runs. */
+const DURATION_S = 165;
+const JOURNEY_DEADLINE_S = 155;
 
 interface Milestone {
   name: string;
@@ -29,6 +33,7 @@ describe('pulse demo', () => {
   const seenAt = new Map<string, number>();
   let startedAt = 0;
   let exit: Promise<number | null>;
+  let journey: Promise<JourneyReport> | undefined;
 
   beforeAll(async () => {
     env = await isolatedEnv('demo');
@@ -50,6 +55,15 @@ describe('pulse demo', () => {
         }
       }
     });
+    // The browser opens the page as soon as the API answers, before anything has happened.
+    const base = `http://127.0.0.1:${env.PULSE_API_PORT ?? ''}`;
+    journey = waitFor(
+      'the demo API',
+      async () => ((await fetch(`${base}/health`)).ok ? true : undefined),
+      90_000,
+      250,
+    ).then(() => dashboardJourney(`${base}/`, startedAt + JOURNEY_DEADLINE_S * 1000));
+    journey.catch(() => undefined); // awaited by its test; no unhandled rejection meanwhile
     // Every milestone within 120 s of the start.
     await waitFor(
       'every milestone of the demo',
@@ -105,9 +119,33 @@ describe('pulse demo', () => {
     expect(workflows.some((w) => w.workflow_id.startsWith('wf_'))).toBe(true);
   });
 
-  it('stops cleanly at the end of its duration', async () => {
-    const code = await exit;
-    expect(code).toBe(0);
-    expect(lines.at(-1)).toMatch(/stopped cleanly/);
-  }, 90_000);
+  it(
+    'dashboard: an incident arrives live, its workflow shows the session and a forecast, the form generates a workflow',
+    async () => {
+      if (journey === undefined) throw new Error('the journey did not start');
+      const report = await journey;
+      process.stdout.write(
+        `dashboard: first paint ${report.firstPaintMs.toFixed(0)} ms; seconds into the walk: ${JSON.stringify(report.at)}; screenshots ${report.screenshots.join(', ')}\n`,
+      );
+      expect(report.incidentArrivedLive).toBe(true);
+      expect(report.incidentText).toMatch(/incident/);
+      expect(report.incidentWorkflow).not.toBe('');
+      expect(report.sessionText).toMatch(/root cause/);
+      expect(report.forecastDrawn).toBe(true);
+      expect(report.generatedWorkflow).toMatch(/^wf_/);
+      expect(report.generatedListed).toBe(true);
+      expect(report.screenshots).toHaveLength(3);
+    },
+    (JOURNEY_DEADLINE_S + 10) * 1000,
+  );
+
+  it(
+    'stops cleanly at the end of its duration',
+    async () => {
+      const code = await exit;
+      expect(code).toBe(0);
+      expect(lines.at(-1)).toMatch(/stopped cleanly/);
+    },
+    (DURATION_S + 60) * 1000,
+  );
 });
