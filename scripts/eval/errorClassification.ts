@@ -2,9 +2,12 @@
 // precision/recall/F1, overall accuracy, macro F1, confidence of right vs wrong answers and the
 // most frequent confusions, and how precise the auto-resolve decision is (of the steps the platform
 // would fix on its own, the share whose true class is auto-resolvable). Without --fixture it also
-// prints the summary of the holdout sets, which are never used for tuning.
+// prints the summary of the config development set's two halves and of the holdout sets, which
+// are never used for tuning. --half a|b keeps one half of the fixture, split by the parity of the
+// first byte of the log's SHA-256, so rules can be tuned on half a and checked on half b.
 //
-//   node scripts/eval/errorClassification.ts [--fixture test/fixtures/error-classification.jsonl] [--misses] [--json]
+//   node scripts/eval/errorClassification.ts [--fixture test/fixtures/error-classification.jsonl] [--half a|b] [--misses] [--json]
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +30,7 @@ interface LabelledCase {
 const { values: args } = parseArgs({
   options: {
     fixture: { type: 'string' },
+    half: { type: 'string' },
     misses: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -37,7 +41,16 @@ const holdoutFixtures = [
   'test/fixtures/error-classification-holdout.jsonl',
   'test/fixtures/error-classification-config-holdout.jsonl',
 ];
+const devFixture = 'test/fixtures/error-classification-config-dev.jsonl';
 const fixture = args.fixture ?? mainFixture;
+type Half = 'a' | 'b';
+if (args.half !== undefined && args.half !== 'a' && args.half !== 'b') throw new Error('--half is a or b');
+const half: Half | undefined = args.half;
+
+function halfOf(log: string): Half {
+  const first = createHash('sha256').update(log).digest()[0] ?? 0;
+  return first % 2 === 0 ? 'a' : 'b';
+}
 
 interface Evaluation {
   readonly cases: readonly LabelledCase[];
@@ -48,11 +61,12 @@ interface Evaluation {
   readonly misses: readonly string[];
 }
 
-function evaluate(file: string): Evaluation {
+function evaluate(file: string, only?: Half): Evaluation {
   const cases = readFileSync(resolve(repoRoot, file), 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as LabelledCase);
+    .map((line) => JSON.parse(line) as LabelledCase)
+    .filter((c) => only === undefined || halfOf(c.log) === only);
   const predictions: LabelledPrediction[] = [];
   const misses: string[] = [];
   let autoResolved = 0;
@@ -75,7 +89,7 @@ function evaluate(file: string): Evaluation {
   return { cases, report: classificationReport(predictions), autoResolved, autoResolvedRight, misses };
 }
 
-const { cases, report, autoResolved, autoResolvedRight, misses } = evaluate(fixture);
+const { cases, report, autoResolved, autoResolvedRight, misses } = evaluate(fixture, half);
 const autoPrecision = (e: Evaluation): string =>
   `${e.autoResolved === 0 ? '-' : (e.autoResolvedRight / e.autoResolved).toFixed(3)} (${e.autoResolvedRight}/${e.autoResolved})`;
 
@@ -87,7 +101,7 @@ if (args.json) {
   const pct = (x: number): string => x.toFixed(3);
   const services = new Set(cases.map((c) => c.service)).size;
   const lines = [
-    `fixture: ${fixture} (${report.total} cases, ${services} services)`,
+    `fixture: ${fixture}${half === undefined ? '' : ` half ${half}`} (${report.total} cases, ${services} services)`,
     '',
     `${'class'.padEnd(18)} ${'support'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'f1'.padStart(6)}`,
     ...report.perClass.map(
@@ -112,19 +126,22 @@ if (args.json) {
     ),
   ];
   if (args.misses) lines.push('', 'misclassified cases', ...misses);
+  const summary = (label: string, e: Evaluation): string => {
+    const perClass = e.report.perClass.filter((m) => m.support > 0);
+    const lowest = perClass.reduce((a, b) => (b.f1 < a.f1 ? b : a));
+    const config = perClass.find((m) => m.class === 'config');
+    return (
+      `  ${label}: ${e.report.total} cases, accuracy ${pct(e.report.accuracy)}, macro F1 ${pct(e.report.macroF1)}, ` +
+      `config recall ${config === undefined ? '-' : pct(config.recall)} precision ${config === undefined ? '-' : pct(config.precision)}, ` +
+      `lowest F1 ${lowest.class} ${pct(lowest.f1)}, auto-resolve precision ${autoPrecision(e)}`
+    );
+  };
   if (args.fixture === undefined) {
+    lines.push('', 'config development set (half a tunes the rules, half b checks them)');
+    for (const h of ['a', 'b'] as const)
+      lines.push(summary(`${devFixture} half ${h}`, evaluate(devFixture, h)));
     lines.push('', 'holdout sets (never used for tuning)');
-    for (const file of holdoutFixtures) {
-      const e = evaluate(file);
-      const perClass = e.report.perClass.filter((m) => m.support > 0);
-      const lowest = perClass.reduce((a, b) => (b.f1 < a.f1 ? b : a));
-      const config = perClass.find((m) => m.class === 'config');
-      lines.push(
-        `  ${file}: ${e.report.total} cases, accuracy ${pct(e.report.accuracy)}, macro F1 ${pct(e.report.macroF1)}, ` +
-          `config recall ${config === undefined ? '-' : pct(config.recall)} precision ${config === undefined ? '-' : pct(config.precision)}, ` +
-          `lowest F1 ${lowest.class} ${pct(lowest.f1)}, auto-resolve precision ${autoPrecision(e)}`,
-      );
-    }
+    for (const file of holdoutFixtures) lines.push(summary(file, evaluate(file)));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
