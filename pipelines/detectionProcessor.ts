@@ -6,14 +6,21 @@
 // A tenant's windows of one minute come from every metrics partition that ran its workflows, each
 // when that partition's watermark passes, and partitions progress independently: catching up, one
 // may deliver an hour of windows before another delivers the same minute. A tenant's last record
-// of each emission carries its partition's watermark (closedBefore), so a minute is complete once
-// every source partition seen for the tenant has passed it; the tenant's engine is then advanced to
-// it at once, so incidents and failure insights go out as soon as the last partition closes the
-// window. Without that, the engine would close minutes by its own clock (the newest window seen)
-// and miss what slower partitions deliver later. A source silent for `sourceSilenceMs` of event
-// time stops holding minutes back (its workflows stopped, or moved); the engine's settle time is
-// raised to the same bound so that it is only the fallback. Incidents never span tenants, so each
-// tenant has its own engine state and its own notion of completeness.
+// of each emission carries its source partition's watermark (closedBefore). This processor's state
+// belongs to one metrics partition, whose records keep the order they were written in, so a
+// closedBefore W from source p on any tenant's record says that every window of every tenant here
+// that p closed before W has been seen. A minute is complete once every source partition seen here
+// has passed it (the minimum over sources, as a Flink operator takes over its input channels); the
+// tenants' engines are then advanced to it at once, so incidents and failure insights go out as
+// soon as the last source closes the window. Without that, the engine would close minutes by its
+// own clock (the newest window seen) and miss what slower partitions deliver later.
+//
+// A source that has stopped (its workflows stopped or moved, its processor idles) would hold every
+// minute forever; it is dropped once the other sources have advanced `sourceSilenceMs` of event time
+// since its last record, however far behind its watermark is. A source that is merely slow (catching
+// up) keeps sending records, so it keeps holding minutes open until it has delivered them. The
+// engine's settle time is raised to the same bound so that it is only the fallback. Incidents never
+// span tenants, so each tenant has its own engine state.
 
 import { z } from 'zod';
 import { ValidationError } from '../src/errors.ts';
@@ -35,16 +42,25 @@ export type DetectionInput = InsightWindow & {
 
 interface TenantState {
   readonly engine: InsightEngineState;
-  /** metrics partition -> [its latest closedBefore, windowStart of its latest record] */
-  readonly sources: Map<number, [number, number]>;
   /** The engine has been advanced to this time (a minute boundary). */
   advancedTo: number | null;
   /** Windows received for minutes not yet complete, applied in event-time order once they are. */
   held: DetectionInput[];
 }
 
+/** A source partition of the metrics processor, as seen on this metrics partition. */
+interface SourceState {
+  /** its latest closedBefore; -Infinity until its first */
+  watermark: number;
+  /** the newest watermark of any source when its last record arrived */
+  seenAtNewest: number;
+}
+
 export interface DetectionState {
   readonly tenants: Map<string, TenantState>;
+  readonly sources: Map<number, SourceState>;
+  /** the newest watermark of any source (-Infinity before the first) */
+  newest: number;
 }
 
 const DEFAULT_SOURCE_SILENCE_MS = 60 * 60_000;
@@ -55,18 +71,32 @@ export interface DetectionConfig {
   readonly sourceSilenceMs: number;
 }
 
-const snapshotSchema = z.object({
-  format: z.literal('pulse.detection.v1'),
-  tenants: z.array(
-    z.object({
-      tenantId: z.string(),
-      engine: z.unknown(),
-      sources: z.array(z.tuple([z.number().int(), z.number(), z.number()])),
-      advancedTo: z.number().nullable(),
-      held: z.array(z.unknown()),
-    }),
-  ),
-});
+const tenantSnapshot = {
+  tenantId: z.string(),
+  engine: z.unknown(),
+  advancedTo: z.number().nullable(),
+  held: z.array(z.unknown()),
+};
+/** JSON has no -Infinity: a source without a watermark yet is null. */
+const finiteOrNull = z.number().nullable();
+const snapshotSchema = z.discriminatedUnion('format', [
+  z.object({
+    format: z.literal('pulse.detection.v2'),
+    newest: finiteOrNull,
+    sources: z.array(z.tuple([z.number().int(), finiteOrNull, finiteOrNull])),
+    tenants: z.array(z.object(tenantSnapshot)),
+  }),
+  // v1 kept sources per tenant as [partition, closedBefore, windowStart of the latest record].
+  z.object({
+    format: z.literal('pulse.detection.v1'),
+    tenants: z.array(
+      z.object({ ...tenantSnapshot, sources: z.array(z.tuple([z.number().int(), z.number(), z.number()])) }),
+    ),
+  }),
+]);
+
+const fromJson = (v: number | null): number => v ?? -Infinity;
+const toJson = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** Avro record (or anything else on the topic) → a window for the engine, or the reason it is not. */
 function parseWindow(decoded: unknown): { ok: true; value: DetectionInput } | { ok: false; reason: string } {
@@ -106,52 +136,60 @@ export function detectionProcessor(
     input: METRICS_TOPIC,
     output: INSIGHTS_TOPIC,
     parse: parseWindow,
-    initialState: () => ({ tenants: new Map() }),
+    initialState: () => ({ tenants: new Map(), sources: new Map(), newest: -Infinity }),
     apply(state, window) {
       let tenant = state.tenants.get(window.tenantId);
       if (tenant === undefined) {
-        tenant = { engine: engine.initialState(), sources: new Map(), advancedTo: null, held: [] };
+        tenant = { engine: engine.initialState(), advancedTo: null, held: [] };
         state.tenants.set(window.tenantId, tenant);
       }
       // A producer without watermarks: the engine orders by its own clock and settle time.
-      if (window.closedBefore === null && tenant.sources.size === 0) {
+      if (window.closedBefore === null && state.sources.size === 0) {
         return { outputs: engine.apply(tenant.engine, window) };
       }
       tenant.held.push(window);
+      // Any record says its source is alive; a new source holds minutes until its first watermark.
+      const source = state.sources.get(window.inputPartition) ?? {
+        watermark: -Infinity,
+        seenAtNewest: state.newest,
+      };
+      state.sources.set(window.inputPartition, source);
+      if (window.closedBefore !== null) {
+        source.watermark = Math.max(source.watermark, window.closedBefore);
+        state.newest = Math.max(state.newest, source.watermark);
+      }
+      source.seenAtNewest = state.newest;
       if (window.closedBefore === null) return { outputs: [] };
-      const previous = tenant.sources.get(window.inputPartition);
-      tenant.sources.set(window.inputPartition, [
-        Math.max(previous?.[0] ?? -Infinity, window.closedBefore),
-        Math.max(previous?.[1] ?? -Infinity, window.windowStart),
-      ]);
-      let newest = -Infinity;
-      for (const [, [, lastStart]] of tenant.sources) newest = Math.max(newest, lastStart);
       let complete = Infinity;
-      for (const [partition, [closedBefore, lastStart]] of tenant.sources) {
-        if (lastStart < newest - sourceSilenceMs) tenant.sources.delete(partition);
-        else complete = Math.min(complete, closedBefore);
+      for (const [partition, s] of state.sources) {
+        if (s.seenAtNewest < state.newest - sourceSilenceMs) state.sources.delete(partition);
+        else complete = Math.min(complete, s.watermark);
       }
-      // Whole minutes only: advancing costs a pass over the tenant's series.
+      // Whole minutes only: advancing costs a pass over a tenant's series.
       const minute = Math.floor(complete / windowMs) * windowMs;
-      if (!Number.isFinite(minute) || (tenant.advancedTo !== null && minute <= tenant.advancedTo)) {
-        return { outputs: [] };
-      }
-      const ready = tenant.held.filter((w) => w.windowEnd <= minute).sort(byEventTime);
-      tenant.held = tenant.held.filter((w) => w.windowEnd > minute);
+      if (!Number.isFinite(minute)) return { outputs: [] };
       const outputs: Insight[] = [];
-      for (const w of ready) outputs.push(...engine.apply(tenant.engine, w));
-      tenant.advancedTo = minute;
-      outputs.push(...engine.advance(tenant.engine, minute));
+      // Tenants in the order they first appeared here: the same for a replay of this partition.
+      for (const t of state.tenants.values()) {
+        if (t.advancedTo !== null && minute <= t.advancedTo) continue;
+        if (t.advancedTo === null && t.held.length === 0) continue;
+        const ready = t.held.filter((w) => w.windowEnd <= minute).sort(byEventTime);
+        t.held = t.held.filter((w) => w.windowEnd > minute);
+        for (const w of ready) outputs.push(...engine.apply(t.engine, w));
+        t.advancedTo = minute;
+        outputs.push(...engine.advance(t.engine, minute));
+      }
       return { outputs };
     },
     // Time is the windows' only: replays reproduce every output.
     tick: null,
     snapshot: (state) => ({
-      format: 'pulse.detection.v1',
+      format: 'pulse.detection.v2',
+      newest: toJson(state.newest),
+      sources: [...state.sources].map(([p, s]) => [p, toJson(s.watermark), toJson(s.seenAtNewest)]),
       tenants: [...state.tenants].map(([tenantId, t]) => ({
         tenantId,
         engine: engine.snapshot(t.engine),
-        sources: [...t.sources].map(([p, [closedBefore, lastStart]]) => [p, closedBefore, lastStart]),
         advancedTo: t.advancedTo,
         held: t.held,
       })),
@@ -164,11 +202,11 @@ export function detectionProcessor(
           parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
         );
       }
+      const snapshot = parsed.data;
       const tenants = new Map<string, TenantState>();
-      for (const t of parsed.data.tenants) {
+      for (const t of snapshot.tenants) {
         tenants.set(t.tenantId, {
           engine: engine.restore(t.engine),
-          sources: new Map(t.sources.map(([p, closedBefore, lastStart]) => [p, [closedBefore, lastStart]])),
           advancedTo: t.advancedTo,
           held: t.held.map((json) => {
             const held = parseWindow(json);
@@ -178,7 +216,26 @@ export function detectionProcessor(
           }),
         });
       }
-      return { tenants };
+      if (snapshot.format === 'pulse.detection.v2') {
+        const sources = new Map<number, SourceState>(
+          snapshot.sources.map(([p, watermark, seenAtNewest]) => [
+            p,
+            { watermark: fromJson(watermark), seenAtNewest: fromJson(seenAtNewest) },
+          ]),
+        );
+        return { tenants, sources, newest: fromJson(snapshot.newest) };
+      }
+      // From v1: every tenant's sources merged, each as fresh as the newest watermark.
+      const sources = new Map<number, SourceState>();
+      let newest = -Infinity;
+      for (const t of snapshot.tenants)
+        for (const [p, closedBefore] of t.sources) {
+          const watermark = Math.max(sources.get(p)?.watermark ?? -Infinity, closedBefore);
+          sources.set(p, { watermark, seenAtNewest: -Infinity });
+          newest = Math.max(newest, watermark);
+        }
+      for (const s of sources.values()) s.seenAtNewest = newest;
+      return { tenants, sources, newest };
     },
     outputKey: (insight) => insight.tenantId,
     outputValue: (insight) => insightRecord(insight),

@@ -43,6 +43,9 @@ export async function isolatedEnv(name: string): Promise<Record<string, string>>
     PULSE_LOADER_FLUSH_MS: '200',
     PULSE_CONSUMER_SESSION_TIMEOUT_MS: '6000',
   };
+  // `PULSE_PROCESSOR_THREAD=on npm test` runs every Pulse of the suite with its processor thread.
+  if (process.env.PULSE_PROCESSOR_THREAD !== undefined)
+    env.PULSE_PROCESSOR_THREAD = process.env.PULSE_PROCESSOR_THREAD;
   if (endpoints.clickhouseUrl !== null) {
     env.CLICKHOUSE_URL = endpoints.clickhouseUrl;
     env.CLICKHOUSE_DATABASE = `pulse_${id.replaceAll('-', '_')}`;

@@ -66,6 +66,74 @@ describe('detection processor', () => {
     expect(split).toEqual(whole);
   }, 60_000);
 
+  /** Each input partition's records in their own order, `partition` delivered `lagMs` behind the others. */
+  function lagging(inputs: readonly DetectionInput[], partition: number, lagMs: number): DetectionInput[] {
+    const due = (w: DetectionInput): number => w.windowStart + (w.inputPartition === partition ? lagMs : 0);
+    return inputs
+      .map((w, i) => ({ w, i }))
+      .sort((a, b) => due(a.w) - due(b.w) || a.i - b.i)
+      .map(({ w }) => w);
+  }
+
+  const summary = (xs: { insight: Insight }[]): string[] =>
+    xs
+      .map(
+        ({ insight: i }) =>
+          `${i.kind} ${i.change} ${i.key} ${String(i.windowStart)} ${String(i.relatedWorkflows?.length ?? 0)}`,
+      )
+      .sort();
+
+  it('waits for a source partition that catches up far behind the others, and publishes what an even run does', () => {
+    const inputs = asMetricsTopic(storm);
+    const even = drive(inputs);
+    // Partition 2 delivers each minute 90 minutes after partitions 0 and 1 (more than the 60-minute
+    // silence bound), but keeps delivering: it is slow, not gone.
+    const uneven = drive(lagging(inputs, 2, 90 * MINUTE));
+    expect(summary(uneven)).toEqual(summary(even));
+    const incident = uneven.find((x) => x.insight.kind === 'incident' && x.insight.change === 'opened');
+    expect(incident?.insight.relatedWorkflows).toHaveLength(20);
+  });
+
+  it('stops waiting for a source partition that falls silent, an hour of event time later', () => {
+    const inputs = asMetricsTopic(storm);
+    // Partition 2 stops two hours in (its workflows moved away, or its processor idles).
+    const silentFrom = STORM_FROM - 30 * MINUTE;
+    const cut = inputs.filter((w) => w.inputPartition !== 2 || w.windowStart < silentFrom);
+    const outputs = drive(cut);
+    const opened = outputs.find((x) => x.insight.kind === 'incident' && x.insight.change === 'opened');
+    expect(opened).toBeDefined();
+    // Held back by the silent partition for at most the silence bound (plus the minute it closes).
+    expect((opened?.at.windowStart ?? Infinity) - (opened?.insight.windowStart ?? 0)).toBeLessThanOrEqual(
+      61 * MINUTE,
+    );
+    // Partitions 0 and 1 still go into the incident.
+    expect(opened?.insight.relatedWorkflows?.length).toBeGreaterThanOrEqual(13);
+  });
+
+  it('restores a snapshot of the earlier format (sources per tenant)', () => {
+    const inputs = asMetricsTopic(storm);
+    const definition = detectionProcessor();
+    const whole = drive(inputs).map((x) => x.insight);
+    const state = definition.initialState();
+    const outputs: Insight[] = [];
+    inputs.forEach((input, i) => {
+      if (i < 3000) outputs.push(...definition.apply(state, input, String(i)).outputs);
+    });
+    const v2 = definition.snapshot(state) as {
+      tenants: Record<string, unknown>[];
+      sources: [number, number, number][];
+    };
+    const v1 = {
+      format: 'pulse.detection.v1',
+      tenants: v2.tenants.map((t) => ({ ...t, sources: v2.sources.map(([p, wm]) => [p, wm, wm]) })),
+    };
+    const restored = definition.restore(JSON.parse(JSON.stringify(v1)));
+    inputs.forEach((input, i) => {
+      if (i >= 3000) outputs.push(...definition.apply(restored, input, String(i)).outputs);
+    });
+    expect(outputs).toEqual(whole);
+  }, 60_000);
+
   it('rejects records that are not windows and windows that cannot be', () => {
     const definition = detectionProcessor();
     expect(definition.parse({ hello: 'world' })).toEqual({ ok: false, reason: 'not-a-window' });
