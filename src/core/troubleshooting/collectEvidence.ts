@@ -1,6 +1,6 @@
 import type { ErrorClass } from './errorClass.ts';
 import type { EvidenceTier, ProviderErrorRule } from './errorRule.ts';
-import { configKeywordRules, tenantDomains } from './errorRules/configRules.ts';
+import { awsRegions, configKeywordRules, tenantDomains } from './errorRules/configRules.ts';
 import { keywordRules } from './errorRules/keywordRules.ts';
 import { providerRuleSets } from './errorRules/providerRuleSets.ts';
 import { statusEvidence, statusFamilyEvidence } from './errorRules/statusEvidence.ts';
@@ -88,6 +88,32 @@ function dnsEvidence(text: string, providerHosts: RegExp | undefined): Evidence 
   return undefined;
 }
 
+// `<service>.<region>.amazonaws.com` and `<bucket>.s3.<region>.amazonaws.com`; dualstack and FIPS
+// labels sit before the region.
+const awsHostRegion = /\b([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})\.amazonaws\.com\b/g;
+const awsRegionWeight = 9;
+
+/**
+ * An AWS endpoint whose region does not exist (a typo such as `eu-wets-1`) cannot be reached
+ * however often it is retried: whatever the error says (DNS, connect), the region setting is wrong.
+ */
+function awsRegionEvidence(text: string): Evidence | undefined {
+  for (const found of text.matchAll(awsHostRegion)) {
+    const region = found[1];
+    if (region === undefined || awsRegions.has(region)) continue;
+    return {
+      rule: 'config.aws_region',
+      class: 'config',
+      tier: 'keyword',
+      weight: awsRegionWeight,
+      text: region,
+      note: `the AWS region "${region}" in the endpoint does not exist`,
+      fix: "Set the connection's AWS region to a real region code (e.g. eu-west-1, us-east-1) where the resource lives, and clear any hand-written endpoint URL.",
+    };
+  }
+  return undefined;
+}
+
 export function collectEvidence(context: EvidenceContext): Evidence[] {
   const { text, provider, status } = context;
   const evidence: Evidence[] = [];
@@ -115,8 +141,11 @@ export function collectEvidence(context: EvidenceContext): Evidence[] {
 
   const dns = dnsEvidence(text, context.providerHosts);
   if (dns !== undefined) evidence.push(dns);
+  const region = awsRegionEvidence(text);
+  if (region !== undefined) evidence.push(region);
 
   for (const rule of [...keywordRules, ...configKeywordRules]) {
+    if (rule.statuses !== undefined && (status === undefined || !rule.statuses.includes(status))) continue;
     const found = rule.match.exec(text);
     if (found === null) continue;
     evidence.push({

@@ -43,6 +43,8 @@ export interface KeywordRule {
   readonly class: ErrorClass;
   readonly match: RegExp;
   readonly weight: number;
+  /** Only fire when the HTTP status is known and one of these (an HTML page means little without it). */
+  readonly statuses?: readonly number[];
   readonly note?: string;
   /** Which setting to change; see `ProviderErrorRule.fix`. */
   readonly fix?: string;

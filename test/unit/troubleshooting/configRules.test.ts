@@ -129,6 +129,67 @@ const cases: readonly (readonly [string, string, number | null, string])[] = [
   ],
   ['docusign', '{"errorCode":"USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT"}', 400, 'config.account_mismatch'],
   ['redis', 'ReplyError: MOVED 3999 10.0.3.12:6381', null, 'config.redis_topology'],
+  [
+    'zendesk',
+    '{"error":"FeatureNotEnabled","description":"Help Center is not enabled for this account"}',
+    403,
+    'config.service_not_enabled',
+  ],
+  ['vertex_ai', '{"error":{"code":400,"message":"Unsupported region: me-central3"}}', 400, 'config.region'],
+  [
+    'azure_openai',
+    '{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}',
+    404,
+    'config.target_missing',
+  ],
+  ['http', 'ActionController::RoutingError (No route matches [GET] "/api/v3/items")', 404, 'config.route'],
+  [
+    'http',
+    '<!DOCTYPE html><html><head><title>Page not found · Acme</title></head><body><h1>Oops!</h1></body></html>',
+    404,
+    'config.html_page',
+  ],
+  [
+    'http',
+    'FetchError: invalid json response body at https://acme.io/api/orders reason: Unexpected token < in JSON at position 0',
+    null,
+    'config.html_instead_of_json',
+  ],
+  ['http', '{"message":"This app is currently unavailable"}', 404, 'config.unavailable_address'],
+  [
+    'http',
+    'pydantic_core._pydantic_core.ValidationError: 2 validation errors for AppSettings\ncrm_base_url\n  Field required',
+    null,
+    'config.settings_invalid',
+  ],
+  ['aws_s3', 'NoCredentialsError: Unable to locate credentials', null, 'config.credentials_not_set'],
+  ['make', 'Error: no scenario is listening for this webhook', 410, 'config.webhook_receiver'],
+  [
+    'smtp',
+    'Error: 8C3A0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number',
+    null,
+    'config.tls_port',
+  ],
+  [
+    'okta',
+    '{"errorCode":"invalid_client","errorSummary":"The client_id is not valid for this authorization server."}',
+    400,
+    'config.wrong_authority',
+  ],
+  ['aws_sqs', 'Error: getaddrinfo ENOTFOUND sqs.us-eest-1.amazonaws.com', null, 'config.aws_region'],
+  ['postgres', 'Error: Environment variable not found: DATABASE_URL.', null, 'config.env_variable'],
+  [
+    'stripe',
+    '{"error":{"message":"Invalid Stripe API version: 2020-99-01","type":"invalid_request_error"}}',
+    400,
+    'config.api_version',
+  ],
+  [
+    'aws_bedrock',
+    'ValidationException: The provided model identifier is invalid.',
+    400,
+    'aws.bedrock_model_setup',
+  ],
 ];
 
 describe('configuration rules', () => {
@@ -195,7 +256,44 @@ describe('look-alikes stay in their class', () => {
       422,
       'validation',
     ],
+    ['mysql', "Error: ER_NO_SUCH_TABLE: Table 'shop.order_items' doesn't exist", null, 'not_found'],
+    ['jira', 'Your Jira Cloud site is currently unavailable. 503 Service Unavailable', 503, 'upstream_5xx'],
+    [
+      'http',
+      '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>',
+      502,
+      'upstream_5xx',
+    ],
+    [
+      'aws_s3',
+      'EndpointConnectionError: Could not connect to the endpoint URL: "https://s3.eu-west-1.amazonaws.com/acme"',
+      null,
+      'network',
+    ],
+    ['gitlab', '{"message":"404 Project Not Found"}', 404, 'not_found'],
+    [
+      'github',
+      '{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}',
+      404,
+      'not_found',
+    ],
+    [
+      'google_calendar',
+      '{"error":{"code":403,"message":"The caller does not have permission","status":"PERMISSION_DENIED"}}',
+      403,
+      'permission',
+    ],
+    ['slack', '{"ok":false,"error":"account_inactive"}', 200, 'auth'],
   ] as const)('%s %j -> %s', (service, log, httpStatus, expected) => {
     expect(classifyError({ service, log, httpStatus }).class).toBe(expected);
+  });
+
+  it.each([
+    ['http', '{"error":"Image URL not found: https://cdn.acme.io/x.png"}', 400],
+    ['google_calendar', '{"error":{"code":400,"message":"Invalid location: the room is required"}}', 400],
+    ['salesforce', 'INVALID_LOGIN: Invalid username, password, security token; or user locked out.', 500],
+    ['http', 'Error: The user account for this service has been disabled', 403],
+  ] as const)('%s %j is not configuration', (service, log, httpStatus) => {
+    expect(classifyError({ service, log, httpStatus }).class).not.toBe('config');
   });
 });

@@ -202,6 +202,20 @@ export const configRules: readonly ProviderRuleSet[] = [
     ],
   },
   {
+    provider: 'aws',
+    rules: [
+      {
+        id: 'aws.bedrock_model_setup',
+        class: 'config',
+        weight: 9,
+        match:
+          /with on-demand throughput isn.t supported|inference profile|provided model identifier is invalid/,
+        note: 'the Bedrock model id in the step cannot be invoked this way in this account/region',
+        fix: "Set the step's model to an inference profile id/ARN (e.g. us.anthropic...) or a model enabled in this region under Bedrock > Model access.",
+      },
+    ],
+  },
+  {
     provider: 'xero',
     rules: [
       {
@@ -222,8 +236,9 @@ export const configKeywordRules: readonly KeywordRule[] = [
     id: 'config.env_variable',
     class: 'config',
     weight: 7,
+    // Case-sensitive on purpose: ALL_CAPS_WITH_UNDERSCORES is how variables are named.
     match:
-      /(?:environment|env) variable[\s\w"'`$]{0,40}?(?:is not (?:set|defined)|not (?:set|defined|found)|is missing|must be (?:set|defined|provided))|missing (?:required )?(?:environment|env) variable|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+ (?:is not (?:set|defined)|must be (?:set|defined|provided))\b/,
+      /(?:[Ee]nvironment|[Ee]nv|ENV) variables?[\s\w"'`$]{0,40}?(?:is not (?:set|defined)|not (?:set|defined|found)|(?:is|are) missing|must be (?:set|defined|provided))|(?:[Mm]issing|[Ii]nvalid|[Uu]ndefined|[Uu]nset) (?:required )?(?:environment|env) variables?|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b["'`]? (?:is not (?:set|defined)|must be (?:set|defined|provided))\b|variable is not set\. Defaulting|KeyError: ['"][A-Z][A-Z0-9]*_[A-Z0-9_]+['"]|os\.environ\[|Could not resolve placeholder|\b(?:[Ss]et(?:ting)?|[Dd]efine|[Pp]rovide) (?:the )?[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+ (?:environment|env) variable/,
     note: 'an environment variable or setting the step reads is not set',
     fix: "Define the variable named in the error in the workflow's environment/credentials settings (exact name, no quotes), then re-run.",
   },
@@ -283,9 +298,9 @@ export const configKeywordRules: readonly KeywordRule[] = [
   {
     id: 'config.api_version',
     class: 'config',
-    weight: 6,
+    weight: 7,
     match:
-      /\b[\w-]+-version:? header is (?:required|missing|invalid)|(?:invalid|unsupported|unknown) (?:api )?revision|(?:api )?revision [\w-]+ is not supported/i,
+      /\b[\w-]+-version:? header is (?:required|missing|invalid)|(?:invalid|unsupported|unknown) (?:api )?revision|(?:api )?revision [\w-]+ is not supported|InvalidApiVersion|api-version ['"]?[\w.-]+['"]? is (?:invalid|not supported)|(?:invalid|unsupported|unknown) (?:[\w]+ )?API version|invalid version in [\w-]*version header|deprecated version of|(?:endpoint|API|version|method)[^.\n]{0,30}(?:has been|is|was) (?:sunset|retired|decommissioned|discontinued)/i,
     note: 'the API version/revision header the connection sends is missing or not supported',
     fix: 'Set the API version/revision header in the connection to a version the provider currently supports.',
   },
@@ -314,6 +329,119 @@ export const configKeywordRules: readonly KeywordRule[] = [
     note: 'the Redis connection does not match the server: a cluster endpoint used as a single node, or a database index the server does not have',
     fix: 'Turn on cluster mode in the Redis connection for a cluster endpoint, and use database index 0 (clusters have only db 0).',
   },
+  {
+    id: 'config.service_not_enabled',
+    class: 'config',
+    weight: 7.5,
+    match:
+      /(?<!for (?:this|the|your) )\b(?:API|service|product|feature|functionality|integration|workflow|trigger|module|plugin)s?\b(?:(?!account|user|member|key|token|password)[^.\n]){0,40}?\b(?:(?:is|are|has been|was) (?:currently )?(?:disabled|turned off|deactivated)|(?:is|are|has) not (?:been )?(?:enabled|activated|turned on|provisioned|set up))|\b(?:API|service|feature)s? not enabled|not (?:enabled|activated|provisioned) for (?:this|the|your) (?:project|organi[sz]ation|org|account|subscription|app|application|tenant|workspace|store|shop|[\w ]{0,30}API)|not authori[sz]ed to use this (?:API|service)|not registered to use|\bMissingSubscriptionRegistration\b|cannot be triggered because it is disabled/i,
+    note: 'the API, service or feature the step uses is not enabled for this project or account',
+    fix: "Enable the API/service/feature named in the error in the provider's console for the project or account the connection uses (or point the connection at the project where it is enabled), then re-run.",
+  },
+  {
+    id: 'config.region',
+    class: 'config',
+    weight: 7.5,
+    match:
+      /(?:unsupported|invalid|unknown|wrong|incorrect|missing) (?:aws )?(?:region|datacenter|data center|data centre)|unsupported location|\bregion[\s'"`]*[\w-]*[\s'"`]*(?:is )?(?:not (?:available|supported|valid|enabled|allowed)|is invalid|is missing|is required)|\blocation[\s'"`]*[\w-]*[\s'"`]*is not (?:available|supported|enabled) for|must specify a region|\bNoRegionError\b|not (?:found|available|supported) in (?:the )?(?:location|region)|was not found in location|(?:wrong|different|another|correct) (?:regional )?(?:API )?(?:endpoint|region|datacenter|data center)|\bLocationNotAvailable|regional (?:API )?endpoint/i,
+    note: 'the region, location or datacenter set for the connection does not match where the resource or API lives',
+    fix: "Set the connection's region/location (or the regional base URL) to the one the account or resource belongs to, as named in the error, then re-run.",
+  },
+  {
+    id: 'config.target_missing',
+    class: 'config',
+    weight: 8,
+    match:
+      /(?<![\w.'"`/-])(?:subscription|tenant|deployment|database|resource principal|integrator key|workspace|environment(?! variable)|instance|site|shop|web app|help desk|subdomain)\b(?: (?:named|with (?:id|name)|for this resource))?(?:[\s:]+['"`]?[\w.@:/-]+['"`]?)?\s+(?:(?:was|is|could) )?(?:not (?:be )?found|does not exist|doesn't exist|could not be found|no longer exists)|\bNot found: (?:Project|Subscription|Tenant|Database)\b|\b(?:Subscription|Deployment|Tenant|Workspace|Database|Environment|Instance)NotFound\b|\b(?:DEPLOYMENT|TENANT|WORKSPACE|DATABASE|INSTANCE)_NOT_FOUND\b|\bUNKNOWN_DATABASE\b|unknown database/i,
+    note: 'the project, tenant, subscription, database, deployment or site the connection points at does not exist',
+    fix: 'Correct the project/tenant/subscription/database/deployment id or site name in the connection or step (check for typos and the right account), then re-run.',
+  },
+  {
+    id: 'config.route',
+    class: 'config',
+    weight: 7,
+    match:
+      /No route matches|didn.t match any of these|Using the URLconf|\broute [^\s]{1,80} could not be found|not supported for route|Unknown path components|\bINVALID_URL_PATTERN\b|check (?:if|that|whether) the URL|no (?:such )?(?:route|API endpoint|endpoint) (?:found|exists|matches|for)|(?:API )?(?:endpoint|route) (?:does not exist|was not found|not found|is not (?:valid|supported|recogni[sz]ed))|requested URL [^\s]* ?was not found|(?:unrecogni[sz]ed|unknown) (?:request )?(?:url|path|endpoint|route)\b|<pre>Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \//i,
+    note: 'the server has no such route: the base URL, API path or HTTP method in the step is wrong',
+    fix: "Correct the step's base URL and path (API version prefix, spelling, doubled or missing segment) and method against the API's documentation, then re-run.",
+  },
+  {
+    // A JSON API does not answer a missing record with a web page: an HTML page on 404/405 (or on a
+    // success the step could not parse) means the URL points at a website or a wrong path.
+    id: 'config.html_page',
+    class: 'config',
+    weight: 7,
+    statuses: [200, 404, 405, 410],
+    match: /<!DOCTYPE html|<html[\s>]|<title>/i,
+    note: 'an HTML page answered where the API was expected: the base URL points at a website, a wrong path or a tenant that does not exist',
+    fix: "Set the step's base URL to the provider's API host and path (not the web app's address), with the right tenant/site name, then re-run.",
+  },
+  {
+    id: 'config.html_instead_of_json',
+    class: 'config',
+    weight: 4.5,
+    match:
+      /Unexpected token '?<'?|"<!DOCTYPE[^"]{0,20}"\.{3} is not valid JSON|invalid json response body[^\n]{0,120}<|Unexpected token < in JSON/i,
+    note: 'the response was an HTML page, not JSON: the base URL or path points at a website',
+    fix: "Set the step's base URL to the provider's API host and path (not the web app's address), then re-run.",
+  },
+  {
+    // "Unavailable" on a 404 is not an outage: nothing is served at that address.
+    id: 'config.unavailable_address',
+    class: 'config',
+    weight: 6,
+    statuses: [404, 410],
+    match:
+      /\b(?:site|shop|store|app|application|service|tenant|instance|workspace|domain|host|server|endpoint)\b (?:is )?(?:temporarily |currently )?(?:unavailable|offline|not available|no longer (?:available|active))/i,
+    note: 'the address answers 404 "unavailable": the site, tenant or app at that URL does not exist',
+    fix: 'Check the site/tenant name and base URL in the connection (a renamed or deleted site answers like this), then re-run.',
+  },
+  {
+    id: 'config.settings_invalid',
+    class: 'config',
+    weight: 8,
+    match:
+      /validation errors? for (?:\w*Settings|\w*Config(?:uration)?|Env\w*)\b|config(?:uration)? validation error|Could not resolve placeholder/i,
+    note: "the runner's own settings failed validation: a required setting or variable is missing or malformed",
+    fix: "Set the setting named in the error in the workflow's environment/credentials settings, then re-run.",
+  },
+  {
+    id: 'config.credentials_not_set',
+    class: 'config',
+    weight: 7,
+    match:
+      /Unable to locate credentials|\bNoCredentialsError\b|(?:does not have|has no|without) any credentials|no credentials (?:set|configured|selected|were provided)|credentials (?:are |were )?not (?:set|configured|selected)|Missing credentials in config|\bsecret ["'`]?[\w./-]+["'`]? (?:not found|does not exist)|can't find the specified secret/i,
+    note: 'no credentials are configured for this step (nothing was rejected: none was sent)',
+    fix: 'Select or create the credentials for this step (or set the secret/variable it reads), then re-run.',
+  },
+  {
+    id: 'config.webhook_receiver',
+    class: 'config',
+    weight: 8,
+    match:
+      /no (?:scenario|workflow|flow|zap|listener|handler|subscriber|consumer|receiver)s? (?:is |are )?(?:listening|registered|active|subscribed|configured) (?:for|on|to|at) (?:this|the)|signature[^.\n]{0,80}(?:does not match|did not match|mismatch|verification failed)[^.\n]{0,80}secret|(?:webhook|signing) secret[^.\n]{0,60}(?:does not match|mismatch|is wrong)/i,
+    note: 'the webhook URL or its signing secret does not match a receiver that is set up and active',
+    fix: "Copy the receiving trigger's current webhook URL and signing secret into the sender, and make sure the receiving scenario/workflow is active, then re-run.",
+  },
+  {
+    // TLS spoken to a plain-text port (or HTTP to a TLS port): the port or the secure/TLS switch is wrong.
+    id: 'config.tls_port',
+    class: 'config',
+    weight: 8,
+    match:
+      /wrong version number|ssl3_get_record|packet length too long|plain HTTP request was sent to HTTPS port|http request on an? https? port/i,
+    note: 'TLS and plain text are mixed: the port or the TLS/secure setting of the connection is wrong',
+    fix: "Match the connection's port and TLS setting (e.g. SMTP 465 = TLS on, 587/25 = STARTTLS with TLS off; https:// only for TLS ports), then re-run.",
+  },
+  {
+    id: 'config.wrong_authority',
+    class: 'config',
+    weight: 7,
+    match:
+      /not valid for this (?:authorization server|endpoint|environment|region|tenant|instance|issuer)|(?:wrong|invalid|unknown) (?:issuer|authorization server)|(?:verify|check|make sure)(?: that)? (?:the |your )?(?:account|tenant|workspace|project|instance|host|region|base url|url|endpoint|subdomain|domain|issuer)(?: name| id| url)? (?:is|are) correct/i,
+    note: 'the connection points at a different tenant, account, issuer or environment than its credentials belong to',
+    fix: "Set the connection's account/tenant name, issuer or base URL to the one its credentials were issued for (sandbox and production are separate), then re-run.",
+  },
 ];
 
 /**
@@ -321,4 +449,45 @@ export const configKeywordRules: readonly KeywordRule[] = [
  * failure there means that tenant name does not exist, not that the provider is down.
  */
 export const tenantDomains =
-  /\.(?:supabase\.co|myshopify\.com|atlassian\.net|zendesk\.com|freshdesk\.com|my\.salesforce\.com|force\.com|herokuapp\.com|azurewebsites\.net|openai\.azure\.com|vercel\.app|netlify\.app|api\.mailchimp\.com)$/i;
+  /\.(?:supabase\.co|myshopify\.com|atlassian\.net|zendesk\.com|freshdesk\.com|freshservice\.com|my\.salesforce\.com|my\.site\.com|force\.com|herokuapp\.com|azurewebsites\.net|openai\.azure\.com|cognitiveservices\.azure\.com|(?:blob|queue|table|file|dfs)\.core\.windows\.net|servicebus\.windows\.net|database\.windows\.net|documents\.azure\.com|crm\d*\.dynamics\.com|sharepoint\.com|service-now\.com|snowflakecomputing\.com|firebaseio\.com|okta\.com|auth0\.com|vercel\.app|netlify\.app|api\.mailchimp\.com|pipedrive\.com|bamboohr\.com|gorgias\.com|clickhouse\.cloud|neon\.tech|azuredatabricks\.net|cloud\.databricks\.com)$/i;
+
+/** AWS region codes in use; an endpoint naming any other region is a typo in the region setting. */
+export const awsRegions: ReadonlySet<string> = new Set([
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'us-gov-east-1',
+  'us-gov-west-1',
+  'ca-central-1',
+  'ca-west-1',
+  'mx-central-1',
+  'sa-east-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-north-1',
+  'il-central-1',
+  'me-south-1',
+  'me-central-1',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-7',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'cn-north-1',
+  'cn-northwest-1',
+]);
