@@ -190,6 +190,38 @@ const cases: readonly (readonly [string, string, number | null, string])[] = [
     400,
     'aws.bedrock_model_setup',
   ],
+  // Unknown field names: the step's field mapping names a field the target does not have.
+  [
+    'airtable',
+    '{"error":{"type":"UNKNOWN_FIELD_NAME","message":"Unknown field name: \\"Emial\\""}}',
+    422,
+    'airtable.unknown_field',
+  ],
+  [
+    'hubspot',
+    '{"status":"error","message":"Property \\"favourite_colour\\" does not exist","category":"VALIDATION_ERROR","errors":[{"code":"PROPERTY_DOESNT_EXIST"}]}',
+    400,
+    'hubspot.unknown_property',
+  ],
+  [
+    'salesforce',
+    '[{"message":"No such column \'Rating__c\' on entity \'Lead\'.","errorCode":"INVALID_FIELD"}]',
+    400,
+    'salesforce.unknown_field',
+  ],
+  [
+    'mysql',
+    "Error: ER_BAD_FIELD_ERROR: Unknown column 'emial' in 'field list'",
+    null,
+    'mysql.unknown_column',
+  ],
+  ['postgres', 'error: column "sorce" of relation "leads" does not exist', null, 'postgres.undefined_column'],
+  [
+    'notion',
+    '{"object":"error","status":400,"code":"validation_error","message":"Priorty is not a property that exists."}',
+    400,
+    'config.unknown_field',
+  ],
 ];
 
 describe('configuration rules', () => {
@@ -250,10 +282,23 @@ describe('look-alikes stay in their class', () => {
       'not_found',
     ],
     ['postgres', 'error: relation "staging.orders_tmp" does not exist', null, 'not_found'],
+    // A value the field cannot take is the user's data; a field name the target lacks is the mapping.
     [
       'airtable',
-      '{"error":{"type":"UNKNOWN_FIELD_NAME","message":"Unknown field name: \\"Emial\\""}}',
+      '{"error":{"type":"INVALID_VALUE_FOR_COLUMN","message":"Field \\"Amount\\" cannot accept the provided value"}}',
       422,
+      'validation',
+    ],
+    [
+      'hubspot',
+      '{"status":"error","message":"Property values were not valid: [{\\"error\\":\\"INVALID_OPTION\\",\\"name\\":\\"hs_lead_status\\"}]","category":"VALIDATION_ERROR"}',
+      400,
+      'validation',
+    ],
+    [
+      'postgres',
+      'error: null value in column "email" of relation "leads" violates not-null constraint',
+      null,
       'validation',
     ],
     ['mysql', "Error: ER_NO_SUCH_TABLE: Table 'shop.order_items' doesn't exist", null, 'not_found'],

@@ -201,6 +201,74 @@ export const configRules: readonly ProviderRuleSet[] = [
       },
     ],
   },
+  // Unknown field names: the step's field mapping (or query) names a field, column or property the
+  // target object does not have. The field name is part of the workflow's setup, not the user's
+  // data, so these outvote the validation envelopes they arrive in (HubSpot's VALIDATION_ERROR).
+  {
+    provider: 'hubspot',
+    rules: [
+      {
+        id: 'hubspot.unknown_property',
+        class: 'config',
+        weight: 10,
+        match: /\bPROPERTY_DOESNT_EXIST\b/,
+        note: 'the step maps a HubSpot property that does not exist on this object',
+        fix: "Re-map the field to an existing HubSpot property's internal name (Settings > Properties), or create the property, then re-run.",
+      },
+    ],
+  },
+  {
+    provider: 'airtable',
+    rules: [
+      {
+        id: 'airtable.unknown_field',
+        class: 'config',
+        weight: 10,
+        match: /\bUNKNOWN_FIELD_NAME\b/,
+        note: 'the step maps an Airtable field name that the table does not have',
+        fix: 'Re-map the field to a column that exists in the Airtable table (names are case- and space-sensitive; renamed columns break the mapping), then re-run.',
+      },
+    ],
+  },
+  {
+    provider: 'salesforce',
+    rules: [
+      {
+        id: 'salesforce.unknown_field',
+        class: 'config',
+        weight: 9,
+        match: /\bINVALID_FIELD\b|No such column '[^']+' on (?:entity|sobject)/,
+        note: 'the step maps or queries a Salesforce field that does not exist on this object',
+        fix: "Re-map the field to its API name on the object (custom fields end in __c) or fix the query's field list, then re-run.",
+      },
+    ],
+  },
+  {
+    provider: 'mysql',
+    rules: [
+      {
+        id: 'mysql.unknown_column',
+        class: 'config',
+        weight: 9,
+        match: /\bER_BAD_FIELD_ERROR\b|Unknown column '[^']+' in/,
+        note: 'the step writes or reads a column the table does not have',
+        fix: "Re-map the step's columns to the table's current columns (or add the column), then re-run.",
+      },
+    ],
+  },
+  {
+    provider: 'postgres',
+    rules: [
+      {
+        id: 'postgres.undefined_column',
+        class: 'config',
+        weight: 9,
+        match: /column "[^"]+"(?: of relation "[^"]+")? does not exist|\b42703\b/,
+        note: 'the step writes or reads a column the table does not have',
+        fix: "Re-map the step's columns to the table's current columns (or add the column), then re-run.",
+      },
+    ],
+  },
   {
     provider: 'aws',
     rules: [
@@ -328,6 +396,15 @@ export const configKeywordRules: readonly KeywordRule[] = [
     match: /\bMOVED \d+ [\w.-]+:\d+|DB index is out of range|SELECT is not allowed in cluster mode/,
     note: 'the Redis connection does not match the server: a cluster endpoint used as a single node, or a database index the server does not have',
     fix: 'Turn on cluster mode in the Redis connection for a cluster endpoint, and use database index 0 (clusters have only db 0).',
+  },
+  {
+    id: 'config.unknown_field',
+    class: 'config',
+    weight: 8,
+    match:
+      /(?:unknown|no such|nonexistent|non-existent|undefined) (?:custom )?(?:field|column|property|attribute)(?: name| key| id)?\b|(?:custom )?(?:field|column|property|attribute)(?: ID| key| name)?\s+[\\'"`]*[\w.$-]{1,60}[\\'"`]*(?: of (?:relation|table|object) [\\'"`]*[\w.$-]+[\\'"`]*)?\s+(?:does not exist|doesn't exist|not found|was not found|is unknown)|is not a property that exists|cannot query field|(?:column|field|property)(?: ID)? doesn't exist for|(?:column|field|propert(?:y|ies))(?: names?)? (?:were|was|have been|has been) (?:updated|changed|renamed|removed|deleted)/i,
+    note: "the step's field mapping names a field, column or property the target does not have",
+    fix: 'Re-map the field in the step to one that exists on the target (check spelling, API/internal name and whether it was renamed or deleted), or create the field, then re-run.',
   },
   {
     id: 'config.service_not_enabled',

@@ -232,12 +232,13 @@ export const keywordRules: readonly KeywordRule[] = [
   },
   { id: 'generic.invalid_word', class: 'validation', weight: 1.5, match: /(?<![a-z])invalid/i },
   {
-    // A field/column the request names is not in the target schema (GraphQL, SQL, form APIs).
+    // An argument the request names is not accepted, or a variable's value is wrong. Unknown
+    // fields, columns and properties are a mapping problem: config.unknown_field.
     id: 'generic.unknown_field',
     class: 'validation',
     weight: 4.5,
     match:
-      /(?:field|argument|property|column|attribute|parameter) ['"`]?[\w.$-]+['"`]? (?:doesn't|does not|don't) exist|cannot query field|got invalid value|BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/i,
+      /(?:argument|parameter) ['"`]?[\w.$-]+['"`]? (?:doesn't|does not|don't) exist|got invalid value|BAD_USER_INPUT/i,
   },
 
   // config: the step or connection is set up wrongly (endpoint, region, API version, sender)

@@ -308,7 +308,7 @@ export const platformRules: readonly ProviderRuleSet[] = [
         class: 'validation',
         weight: 7,
         match:
-          /column "[^"]+"(?: of relation "[^"]+")? does not exist|violates not-null constraint|violates check constraint|violates foreign key constraint|invalid input syntax for type|value too long for type|out of range for type|\b(?:42703|23502|23503|23514|22P02|22001|22003)\b/,
+          /violates not-null constraint|violates check constraint|violates foreign key constraint|invalid input syntax for type|value too long for type|out of range for type|\b(?:23502|23503|23514|22P02|22001|22003)\b/,
       },
       {
         id: 'postgres.privilege',
@@ -390,7 +390,7 @@ export const platformRules: readonly ProviderRuleSet[] = [
         class: 'validation',
         weight: 7,
         match:
-          /ER_BAD_FIELD_ERROR|Unknown column '[^']+' in|ER_DATA_TOO_LONG|Data too long for column|ER_BAD_NULL_ERROR|cannot be null|ER_NO_DEFAULT_FOR_FIELD|doesn't have a default value|ER_TRUNCATED_WRONG_VALUE|Incorrect \w+ value/,
+          /ER_DATA_TOO_LONG|Data too long for column|ER_BAD_NULL_ERROR|cannot be null|ER_NO_DEFAULT_FOR_FIELD|doesn't have a default value|ER_TRUNCATED_WRONG_VALUE|Incorrect \w+ value/,
       },
       {
         id: 'mysql.connections',
