@@ -12,8 +12,9 @@
 //      clock starts with all N events visible at once and no stage has a head start.
 //   6. steady 5,000 events/s: event time → row queryable in ClickHouse   → latency p50/p99
 //
-// Usage: npm run bench -- [--events 1000000] [--rate 5000] [--latency-seconds 20] [--json]
+// Usage: npm run bench -- [--events 1000000] [--rate 5000] [--latency-seconds 20] [--json] [--progress]
 import { randomBytes } from 'node:crypto';
+import { Session } from 'node:inspector/promises';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,16 +37,26 @@ const N = flag('events', 1_000_000);
 const RATE = flag('rate', 5000);
 const LATENCY_SECONDS = flag('latency-seconds', 20);
 const JSON_OUT = process.argv.includes('--json');
+let rssPeak = 0;
+let heapPeak = 0;
+// Peak RSS per phase (the phase named by the last `say`), to tell which one sets the peak.
+let phase = 'start';
+const phasePeaks = new Map<string, number>();
+const rssTimer = setInterval(() => {
+  const usage = process.memoryUsage();
+  rssPeak = Math.max(rssPeak, usage.rss);
+  // The JS heap's share of it (the rest is chDB, buffers and code).
+  heapPeak = Math.max(heapPeak, usage.heapTotal);
+  phasePeaks.set(phase, Math.max(phasePeaks.get(phase) ?? 0, usage.rss));
+}, 100);
+
 // Under --cpu-prof each line carries the monotonic clock in µs (the profile's time base), so
 // `src/bench/profileSummary.ts --from … --to …` can summarise one phase.
 const PROFILING = process.execArgv.some((a) => a.startsWith('--cpu-prof'));
-const say = (line: string): void =>
-  void process.stderr.write((PROFILING ? `${line} (at ${process.hrtime.bigint() / 1000n} µs)` : line) + '\n');
-
-let rssPeak = 0;
-const rssTimer = setInterval(() => {
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-}, 100);
+const say = (line: string, progress = false): void => {
+  if (!progress) phase = line.slice(0, 3);
+  process.stderr.write((PROFILING ? `${line} (at ${process.hrtime.bigint() / 1000n} µs)` : line) + '\n');
+};
 
 /** Realistic runs from the demo simulator, generated a chunk at a time to keep memory flat. */
 function* eventChunks(count: number, startMs: number, chunk: number): Generator<ExecutionEvent[]> {
@@ -173,6 +184,34 @@ async function consumeAll(
   return total / seconds;
 }
 
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+
+/** Live sampled bytes by allocating function and by its nearest project-code caller. */
+function heapSummary({ profile }: { profile: { head: SamplingNode } }): string {
+  const bySite = new Map<string, number>();
+  const visit = (node: SamplingNode, owner: string): void => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const here = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^.*\/work\/main\//, '')}:${lineNumber + 1}`;
+    const mine = url.includes('/work/main/') && !url.includes('node_modules') ? here : owner;
+    const key = `${here}  ⟵ ${mine}`;
+    if (node.selfSize > 0) bySite.set(key, (bySite.get(key) ?? 0) + node.selfSize);
+    for (const child of node.children) visit(child, mine);
+  };
+  visit(profile.head, '(none)');
+  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+  return [
+    `live JS heap sampled: ${Math.round(total / 1048576)} MB; top allocation sites (⟵ nearest project caller)`,
+    ...[...bySite]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([site, bytes]) => `  ${String(Math.round(bytes / 1048576)).padStart(5)} MB  ${site}`),
+  ].join('\n');
+}
+
 async function groupCommitted(admin: Admin, groupId: string, topic: string): Promise<bigint> {
   const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return (entry?.partitions ?? []).reduce((n, p) => n + (BigInt(p.offset) > 0n ? BigInt(p.offset) : 0n), 0n);
@@ -255,6 +294,13 @@ async function main(): Promise<void> {
     (e) => registry.encodeKnown(e2eSchemaId, type, e),
     Date.now() - 6 * 3600_000,
   );
+  // --heap-sample: which allocation sites hold the JS heap at the end of the whole path (V8's
+  // sampling heap profiler keeps a sample of the objects still alive).
+  const heapSession = process.argv.includes('--heap-sample') ? new Session() : undefined;
+  if (heapSession !== undefined) {
+    heapSession.connect();
+    await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024 });
+  }
   const whole = await startPulseProcess(e2eConfig, root, log, { api: false });
   await whole.ready;
   say('5/6 every stage ready; events visible');
@@ -268,6 +314,39 @@ async function main(): Promise<void> {
   const db = e2eConfig.CLICKHOUSE_DATABASE;
   const metricsTopic = topicName(e2eConfig.PULSE_TOPIC_PREFIX, METRICS_TOPIC);
   const e2eGroup = (stage: string): string => `${e2eConfig.PULSE_CONSUMER_GROUP_PREFIX}.${stage}`;
+  // --progress: where each stage of the whole path stands, every 2 s (which one holds it up).
+  const progressTimer = process.argv.includes('--progress')
+    ? setInterval(() => {
+        void (async () => {
+          const [rows] = await store.query<{ n: string }>(
+            `SELECT count() AS n FROM ${db}.workflow_executions`,
+          );
+          const [windows] = await store.query<{ n: string }>(
+            `SELECT count() AS n FROM ${db}.workflow_metrics_1m`,
+          );
+          const processed = await groupCommitted(admin, e2eGroup('metrics-processor'), e2eInput);
+          const metricsEnd = await topicEnd(admin, metricsTopic);
+          const metricsLoaded = await groupCommitted(admin, e2eGroup('metrics-loader'), metricsTopic);
+          const [tracked] = await store.query<{ v: string }>(
+            `SELECT value AS v FROM system.metrics WHERE metric = 'MemoryTracking'`,
+          );
+          const snapshotSeconds = (['metrics-processor', 'detection-processor'] as const)
+            .map((stage) => whole.stages.get(stage)?.metrics.value('snapshot_seconds_total') ?? 0)
+            .map((v) => v.toFixed(1))
+            .join('/');
+          const rebalances = [...whole.stages.values()].reduce(
+            (n, stage) => n + stage.metrics.value('rebalances_total'),
+            0,
+          );
+          const usage = process.memoryUsage();
+          const mb = (bytes: number): number => Math.round(bytes / 1048576);
+          say(
+            `   ${((performance.now() - e2eStart) / 1000).toFixed(0)} s: archive rows ${rows?.n}, processor ${processed}/${e2eEnd}, windows produced ${metricsEnd}, loaded ${metricsLoaded} (rows ${windows?.n}); rss ${mb(usage.rss)} MB, heap ${mb(usage.heapUsed)}/${mb(usage.heapTotal)} MB, external ${mb(usage.external)} MB, chDB tracked ${mb(Number(tracked?.v ?? 0))} MB; snapshots ${snapshotSeconds} s, rebalances ${rebalances}`,
+            true,
+          );
+        })().catch(() => undefined);
+      }, 2000)
+    : undefined;
   await until(
     async () => {
       const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.workflow_executions`);
@@ -283,6 +362,8 @@ async function main(): Promise<void> {
     'the whole path',
   );
   const e2eEps = N / ((performance.now() - e2eStart) / 1000);
+  clearInterval(progressTimer);
+  if (heapSession !== undefined) say(heapSummary(await heapSession.post('HeapProfiler.getSamplingProfile')));
   // CPU of the whole process (every thread: chDB's included) and of the main thread alone.
   const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
   const e2eCpuSeconds = cpuSeconds(process.cpuUsage(e2eCpu));
@@ -370,6 +451,10 @@ async function main(): Promise<void> {
     e2e_cpu_s: Number(e2eCpuSeconds.toFixed(1)),
     e2e_main_thread_cpu_s: Number(e2eMainCpuSeconds.toFixed(1)),
     rss_peak_mb: Math.round(rssPeak / 1024 / 1024),
+    heap_peak_mb: Math.round(heapPeak / 1024 / 1024),
+    rss_peak_mb_by_phase: Object.fromEntries(
+      [...phasePeaks].map(([p, bytes]) => [p, Math.round(bytes / 1024 / 1024)]),
+    ),
     latency_rate_eps: RATE,
     latency_events: sent,
     latency_p50_ms: Number(latency?.p50 ?? NaN),
@@ -386,7 +471,7 @@ async function main(): Promise<void> {
     `metrics processor alone         ${figures.pipeline_eps} events/s  (ratio to raw consume ${figures.ratio}); ${windows} windows`,
     `whole path to ClickHouse        ${figures.e2e_eps} events/s  (archive + processor + metrics loader)`,
     `  CPU during the whole path      ${figures.e2e_cpu_s} s, main thread ${figures.e2e_main_thread_cpu_s} s`,
-    `peak RSS                        ${figures.rss_peak_mb} MB`,
+    `peak RSS                        ${figures.rss_peak_mb} MB (JS heap at most ${figures.heap_peak_mb} MB)`,
     `event → queryable at ${RATE}/s    p50 ${figures.latency_p50_ms} ms, p99 ${figures.latency_p99_ms} ms (${sent} events)`,
     `analyst query, 1m windows       FINAL ${figures.query_final_ms} ms, argMax ${figures.query_argmax_ms} ms, no dedup ${figures.query_no_dedup_ms} ms`,
   ];
