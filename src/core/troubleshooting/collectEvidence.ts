@@ -50,6 +50,8 @@ const dnsNotFound = /\b(?:ENOTFOUND|EAI_NONAME)\s+([^\s'",;)]+)/;
 // A DNS failure outweighs the network wording (ENOTFOUND + getaddrinfo, 7.25 together) when the
 // host itself shows the setting is wrong.
 const dnsConfigWeight = 9;
+// Above a provider's own network rule with the generic DNS wording (e.g. MongoDB's 7 + 5 + 4.5, decayed).
+const tenantDnsWeight = 12;
 
 /**
  * ENOTFOUND says the name does not exist. For the provider's own API host that is a resolver
@@ -83,7 +85,13 @@ function dnsEvidence(text: string, providerHosts: RegExp | undefined): Evidence 
     };
   }
   if (tenantDomains.test(host)) {
-    return { ...base, note: 'the account, project or site name in the host does not exist', fix };
+    // The customer's own name under the provider's domain does not resolve: nothing else explains it.
+    return {
+      ...base,
+      weight: tenantDnsWeight,
+      note: 'the account, project, cluster or site name in the host does not exist',
+      fix,
+    };
   }
   return undefined;
 }

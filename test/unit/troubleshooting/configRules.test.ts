@@ -190,6 +190,32 @@ const cases: readonly (readonly [string, string, number | null, string])[] = [
     400,
     'aws.bedrock_model_setup',
   ],
+  [
+    'google_bigquery',
+    '{"error":{"code":403,"message":"Billing is disabled for this project.","status":"PERMISSION_DENIED","details":[{"reason":"BILLING_DISABLED"}]}}',
+    403,
+    'google.billing_disabled',
+  ],
+  ['smtp', 'Error: 530 5.7.0 Must issue a STARTTLS command first', null, 'config.tls_port'],
+  ['http', 'Error: DATABASE_URL is undefined', null, 'config.env_variable'],
+  [
+    'paypal',
+    'The live credentials were used against the sandbox endpoint: use api-m.paypal.com for live',
+    401,
+    'config.wrong_authority',
+  ],
+  [
+    'http',
+    'TypeError [ERR_INVALID_PROTOCOL]: Protocol "https:" not supported. Expected "http:"',
+    null,
+    'config.invalid_url',
+  ],
+  [
+    'braintree',
+    'Braintree::ConfigurationError: Braintree::Configuration.public_key needs to be set',
+    null,
+    'config.settings_invalid',
+  ],
   // Unknown field names: the step's field mapping names a field the target does not have.
   [
     'airtable',
@@ -265,6 +291,18 @@ describe('unresolvable hosts', () => {
     expect(classOf('http', 'Error: getaddrinfo ENOTFOUND undefined')).toBe('config');
     expect(classOf('mailchimp', 'getaddrinfo ENOTFOUND undefined.api.mailchimp.com')).toBe('config');
     expect(classOf('supabase', 'getaddrinfo ENOTFOUND xyzcompanyabc.supabase.co')).toBe('config');
+    expect(
+      classOf('mongodb', 'MongoServerSelectionError: getaddrinfo ENOTFOUND cluster9.qwert.mongodb.net'),
+    ).toBe('config');
+  });
+
+  it('is configuration for an AWS endpoint whose region does not exist, network for a real one', () => {
+    expect(
+      classOf('aws_sqs', 'Could not connect to the endpoint URL: "https://sqs.eu-wets-1.amazonaws.com/"'),
+    ).toBe('config');
+    expect(
+      classOf('aws_sqs', 'Could not connect to the endpoint URL: "https://sqs.eu-west-1.amazonaws.com/"'),
+    ).toBe('network');
   });
 
   it('keeps a bare refused loopback connection (a sidecar or proxy) as network', () => {

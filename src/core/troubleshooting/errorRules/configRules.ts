@@ -20,6 +20,15 @@ export const configRules: readonly ProviderRuleSet[] = [
         fix: 'In Google Cloud Console, APIs & Services > Credentials, allow this API and this caller (server IP, no referer) on the key, or use an unrestricted server key in the connection.',
       },
       {
+        id: 'google.billing_disabled',
+        class: 'config',
+        weight: 10,
+        match:
+          /\bBILLING_DISABLED\b|requires billing to be enabled|billing (?:is )?(?:not enabled|disabled) (?:for|on) (?:this |the )?project/i,
+        note: 'the Google Cloud project the connection uses has no billing account, so the API refuses the call',
+        fix: 'Link a billing account to the project in Google Cloud Console > Billing (or point the connection at the project that has one), then re-run.',
+      },
+      {
         id: 'google.firebase_setup',
         class: 'config',
         weight: 9,
@@ -306,7 +315,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     weight: 7,
     // Case-sensitive on purpose: ALL_CAPS_WITH_UNDERSCORES is how variables are named.
     match:
-      /(?:[Ee]nvironment|[Ee]nv|ENV) variables?[\s\w"'`$]{0,40}?(?:is not (?:set|defined)|not (?:set|defined|found)|(?:is|are) missing|must be (?:set|defined|provided))|(?:[Mm]issing|[Ii]nvalid|[Uu]ndefined|[Uu]nset) (?:required )?(?:environment|env) variables?|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b["'`]? (?:is not (?:set|defined)|must be (?:set|defined|provided))\b|variable is not set\. Defaulting|KeyError: ['"][A-Z][A-Z0-9]*_[A-Z0-9_]+['"]|os\.environ\[|Could not resolve placeholder|\b(?:[Ss]et(?:ting)?|[Dd]efine|[Pp]rovide) (?:the )?[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+ (?:environment|env) variable/,
+      /(?:[Ee]nvironment|[Ee]nv|ENV) variables?[\s\w"'`$]{0,40}?(?:is not (?:set|defined)|not (?:set|defined|found)|(?:is|are) missing|must be (?:set|defined|provided))|(?:[Mm]issing|[Ii]nvalid|[Uu]ndefined|[Uu]nset) (?:required )?(?:environment|env) variables?|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b["'`]? (?:is not (?:set|defined)|must be (?:set|defined|provided))\b|variable is not set\. Defaulting|KeyError: ['"][A-Z][A-Z0-9]*_[A-Z0-9_]+['"]|os\.environ\[|Could not resolve placeholder|\b(?:[Ss]et(?:ting)?|[Dd]efine|[Pp]rovide) (?:the )?[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+ (?:environment|env) variable|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b["'`]? (?:is (?:undefined|empty|missing|required)|not found\. Declare|missing value)|(?:required|missing) (?:key|variable|setting|secret) ["'`]?[A-Z][A-Z0-9]*_[A-Z0-9_]+|key not found: ["'`][A-Z][A-Z0-9]*_[A-Z0-9_]+|[Rr]equires env access|\bas envvar\b/,
     note: 'an environment variable or setting the step reads is not set',
     fix: "Define the variable named in the error in the workflow's environment/credentials settings (exact name, no quotes), then re-run.",
   },
@@ -315,7 +324,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /Failed to parse URL from|\bERR_INVALID_URL\b|Only absolute URLs are supported|Unsupported protocol/i,
+      /Failed to parse URL from|\bERR_INVALID_URL\b|\bERR_INVALID_PROTOCOL\b|Protocol "?\w+:"? not supported|Only absolute URLs are supported|Unsupported protocol/i,
     note: "the step's URL is not a complete absolute URL",
     fix: "Set the step's URL/base URL to a full https:// address; a relative path or an empty placeholder cannot be called.",
   },
@@ -368,7 +377,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /\b[\w-]+-version:? header is (?:required|missing|invalid)|(?:invalid|unsupported|unknown) (?:api )?revision|(?:api )?revision [\w-]+ is not supported|InvalidApiVersion|api-version ['"]?[\w.-]+['"]? is (?:invalid|not supported)|(?:invalid|unsupported|unknown) (?:[\w]+ )?API version|invalid version in [\w-]*version header|deprecated version of|(?:endpoint|API|version|method)[^.\n]{0,30}(?:has been|is|was) (?:sunset|retired|decommissioned|discontinued)/i,
+      /\b[\w-]+-version:? header is (?:required|missing|invalid)|(?:invalid|unsupported|unknown) (?:api )?revision|(?:api )?revision [\w-]+ is not supported|InvalidApiVersion|api-version ['"]?[\w.-]+['"]? is (?:invalid|not supported)|(?:invalid|unsupported|unknown) (?:[\w]+ )?API version|invalid version in [\w-]*version header|invalid (?:api )?version: ?v?\d|deprecated version of|(?:endpoint|API|version|method)[^.\n]{0,30}(?:has been|is|was) (?:sunset|retired|decommissioned|discontinued)/i,
     note: 'the API version/revision header the connection sends is missing or not supported',
     fix: 'Set the API version/revision header in the connection to a version the provider currently supports.',
   },
@@ -377,7 +386,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /unrecogni[sz]ed IP address|IP address [^.]{0,40}(?:not (?:whitelisted|allowlisted|authori[sz]ed|allowed))|authori[sz]ed_ips/i,
+      /unrecogni[sz]ed IP address|IP address [^.]{0,40}(?:not (?:whitelisted|allowlisted|authori[sz]ed|allowed))|authori[sz]ed_ips|no pg_hba\.conf entry for host/i,
     note: "the runner's IP address is not on the provider account's IP allowlist",
     fix: "Add the workflow runner's egress IP addresses to the provider account's authorised IPs (or turn off IP restriction for this key).",
   },
@@ -402,7 +411,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 8,
     match:
-      /(?:unknown|no such|nonexistent|non-existent|undefined) (?:custom )?(?:field|column|property|attribute)(?: name| key| id)?\b|(?:custom )?(?:field|column|property|attribute)(?: ID| key| name)?\s+[\\'"`]*[\w.$-]{1,60}[\\'"`]*(?: of (?:relation|table|object) [\\'"`]*[\w.$-]+[\\'"`]*)?\s+(?:does not exist|doesn't exist|not found|was not found|is unknown)|is not a property that exists|cannot query field|(?:column|field|property)(?: ID)? doesn't exist for|(?:column|field|propert(?:y|ies))(?: names?)? (?:were|was|have been|has been) (?:updated|changed|renamed|removed|deleted)/i,
+      /(?:unknown|no such|nonexistent|non-existent|undefined|unrecogni[sz]ed) (?:custom )?(?:field|column|property|attribute)(?: name| key| id)?\b|invalid (?:custom )?(?:field|column|property|attribute) name|Unrecognized name: |(?:could not|cannot|can't|unable to) find (?:a |the )?(?:custom )?(?:field|column|property|attribute)(?: named)?\b|(?:custom )?(?:field|column|property|attribute)(?: ID| key| name)?\s+[\\'"`]*[\w.$-]{1,60}[\\'"`]*(?: of (?:relation|table|object) [\\'"`]*[\w.$-]+[\\'"`]*)?\s+(?:does not exist|doesn't exist|not found|was not found|is unknown)|is not a property that exists|cannot query field|(?:column|field|property)(?: ID)? doesn't exist for|(?:column|field|propert(?:y|ies))(?: names?)? (?:were|was|have been|has been) (?:updated|changed|renamed|removed|deleted)/i,
     note: "the step's field mapping names a field, column or property the target does not have",
     fix: 'Re-map the field in the step to one that exists on the target (check spelling, API/internal name and whether it was renamed or deleted), or create the field, then re-run.',
   },
@@ -411,7 +420,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7.5,
     match:
-      /(?<!for (?:this|the|your) )\b(?:API|service|product|feature|functionality|integration|workflow|trigger|module|plugin)s?\b(?:(?!account|user|member|key|token|password)[^.\n]){0,40}?\b(?:(?:is|are|has been|was) (?:currently )?(?:disabled|turned off|deactivated)|(?:is|are|has) not (?:been )?(?:enabled|activated|turned on|provisioned|set up))|\b(?:API|service|feature)s? not enabled|not (?:enabled|activated|provisioned) for (?:this|the|your) (?:project|organi[sz]ation|org|account|subscription|app|application|tenant|workspace|store|shop|[\w ]{0,30}API)|not authori[sz]ed to use this (?:API|service)|not registered to use|\bMissingSubscriptionRegistration\b|cannot be triggered because it is disabled/i,
+      /(?<!for (?:this|the|your) )\b(?:API|service|product|feature|functionality|integration|workflow|trigger|module|plugin)s?\b(?:(?!account|user|member|key|token|password)[^.\n]){0,40}?\b(?:(?:is|are|has been|was) (?:currently )?(?:disabled|turned off|deactivated)|(?:is|are|has) not (?:been )?(?:enabled|activated|turned on|provisioned|set up))|\b(?:API|service|feature)s? not enabled|not (?:enabled|activated|provisioned) for (?:this|the|your) (?:project|organi[sz]ation|org|account|subscription|app|application|tenant|workspace|store|shop|[\w ]{0,30}API)|not authori[sz]ed to use this (?:API|service)|not registered to use|no registered (?:resource )?provider|\bMissingSubscriptionRegistration\b|requires billing to be enabled|\bBILLING_DISABLED\b|cannot be triggered because it is disabled/i,
     note: 'the API, service or feature the step uses is not enabled for this project or account',
     fix: "Enable the API/service/feature named in the error in the provider's console for the project or account the connection uses (or point the connection at the project where it is enabled), then re-run.",
   },
@@ -420,7 +429,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7.5,
     match:
-      /(?:unsupported|invalid|unknown|wrong|incorrect|missing) (?:aws )?(?:region|datacenter|data center|data centre)|unsupported location|\bregion[\s'"`]*[\w-]*[\s'"`]*(?:is )?(?:not (?:available|supported|valid|enabled|allowed)|is invalid|is missing|is required)|\blocation[\s'"`]*[\w-]*[\s'"`]*is not (?:available|supported|enabled) for|must specify a region|\bNoRegionError\b|not (?:found|available|supported) in (?:the )?(?:location|region)|was not found in location|(?:wrong|different|another|correct) (?:regional )?(?:API )?(?:endpoint|region|datacenter|data center)|\bLocationNotAvailable|regional (?:API )?endpoint/i,
+      /(?:unsupported|invalid|unknown|wrong|incorrect|missing) (?:aws )?(?:region|datacenter|data center|data centre)|unsupported location|\bregion[\s'"`]*[\w-]*[\s'"`]*(?:is )?(?:not (?:available|supported|valid|enabled|allowed)|is invalid|is missing|is required)|\blocation[\s'"`]*[\w-]*[\s'"`]*is not (?:available|supported|enabled) for|must specify a region|\bNoRegionError\b|not (?:found|available|supported) in (?:the )?(?:location|region)|was not found in location|(?:wrong|different|another|correct) (?:regional )?(?:API )?(?:endpoint|region|datacenter|data center)|\bLocationNotAvailable|regional (?:API )?endpoint|hosted in (?:the |an? )?[\w-]{2,10} (?:region|data ?cent(?:er|re)|datacenter)|(?:send|direct|make) (?:all )?(?:future )?(?:requests|calls|api calls) to (?:this endpoint|https?:\/\/)|availability zone: ?\[?[a-z]{2}-|(?:found|available|supported) for (?:the )?location ['"]/i,
     note: 'the region, location or datacenter set for the connection does not match where the resource or API lives',
     fix: "Set the connection's region/location (or the regional base URL) to the one the account or resource belongs to, as named in the error, then re-run.",
   },
@@ -438,7 +447,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /No route matches|didn.t match any of these|Using the URLconf|\broute [^\s]{1,80} could not be found|not supported for route|Unknown path components|\bINVALID_URL_PATTERN\b|check (?:if|that|whether) the URL|no (?:such )?(?:route|API endpoint|endpoint) (?:found|exists|matches|for)|(?:API )?(?:endpoint|route) (?:does not exist|was not found|not found|is not (?:valid|supported|recogni[sz]ed))|requested URL [^\s]* ?was not found|(?:unrecogni[sz]ed|unknown) (?:request )?(?:url|path|endpoint|route)\b|<pre>Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \//i,
+      /No route matches|didn.t match any of these|Using the URLconf|\broute [^\s]{1,80} could not be found|not supported for route|Unknown path components|\bINVALID_URL_PATTERN\b|check (?:if|that|whether) the URL|no (?:such )?(?:route|API endpoint|endpoint) (?:found|exists|matches|for)|(?:API )?(?:endpoint|route) (?:does not exist|was not found|not found|is not (?:valid|supported|recogni[sz]ed))|requested URL [^\s]* ?was not found|(?:unrecogni[sz]ed|unknown) (?:request )?(?:url|path|endpoint|route)\b|<pre>Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/|not found for the segment|URL contains a typographical error|entered the URL manually/i,
     note: 'the server has no such route: the base URL, API path or HTTP method in the step is wrong',
     fix: "Correct the step's base URL and path (API version prefix, spelling, doubled or missing segment) and method against the API's documentation, then re-run.",
   },
@@ -476,9 +485,10 @@ export const configKeywordRules: readonly KeywordRule[] = [
   {
     id: 'config.settings_invalid',
     class: 'config',
-    weight: 8,
+    // Under config.env_variable: when the variable is named, its fix is the more precise one.
+    weight: 6.5,
     match:
-      /validation errors? for (?:\w*Settings|\w*Config(?:uration)?|Env\w*)\b|config(?:uration)? validation error|Could not resolve placeholder/i,
+      /validation errors? for (?:\w*Settings|\w*Config(?:uration)?|Env\w*)\b|config(?:uration)? validation error|Could not resolve placeholder|\b\w*Config(?:uration)?Error\b|(?:Configuration|Config|Settings)\.\w+ (?:needs to|must) be (?:set|configured)/,
     note: "the runner's own settings failed validation: a required setting or variable is missing or malformed",
     fix: "Set the setting named in the error in the workflow's environment/credentials settings, then re-run.",
   },
@@ -506,7 +516,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 8,
     match:
-      /wrong version number|ssl3_get_record|packet length too long|plain HTTP request was sent to HTTPS port|http request on an? https? port/i,
+      /wrong version number|ssl3_get_record|packet length too long|plain HTTP request was sent to HTTPS port|http request on an? https? port|Must issue a STARTTLS command first|STARTTLS is required|server does not support (?:SSL|TLS)|(?:SSL|TLS) (?:is )?(?:required|not supported) by (?:the )?server/i,
     note: 'TLS and plain text are mixed: the port or the TLS/secure setting of the connection is wrong',
     fix: "Match the connection's port and TLS setting (e.g. SMTP 465 = TLS on, 587/25 = STARTTLS with TLS off; https:// only for TLS ports), then re-run.",
   },
@@ -515,7 +525,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /not valid for this (?:authorization server|endpoint|environment|region|tenant|instance|issuer)|(?:wrong|invalid|unknown) (?:issuer|authorization server)|(?:verify|check|make sure)(?: that)? (?:the |your )?(?:account|tenant|workspace|project|instance|host|region|base url|url|endpoint|subdomain|domain|issuer)(?: name| id| url)? (?:is|are) correct/i,
+      /not valid for this (?:authorization server|endpoint|environment|region|tenant|instance|issuer)|(?:wrong|invalid|unknown) (?:issuer|authorization server)|(?:verify|check|make sure)(?: that)? (?:the |your )?(?:account|tenant|workspace|project|instance|host|region|base url|url|endpoint|subdomain|domain|issuer)(?: name| id| url)? (?:is|are) correct|(?:tenant|account|workspace|instance|organi[sz]ation|project) (?:identifier|id|name)[^.\n]{0,40}(?:is neither|is not a valid|not a valid)|(?:sandbox|test|live|production|staging) (?:token|key|api key|credentials?|account)\b[^.\n]{0,80}\b(?:sandbox|test|live|production|staging) (?:endpoint|environment|url|server|host|api)\b|Supported authentication types are|Unsupported Authentication|(?:authentication|auth) (?:type|method|scheme)[^.\n]{0,40}(?:not supported|unsupported|not allowed)|(?:can't|cannot|could not|unable to) determine (?:the )?[\w ]{0,30}(?:URL|endpoint|host|region|project)/i,
     note: 'the connection points at a different tenant, account, issuer or environment than its credentials belong to',
     fix: "Set the connection's account/tenant name, issuer or base URL to the one its credentials were issued for (sandbox and production are separate), then re-run.",
   },
@@ -526,7 +536,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
  * failure there means that tenant name does not exist, not that the provider is down.
  */
 export const tenantDomains =
-  /\.(?:supabase\.co|myshopify\.com|atlassian\.net|zendesk\.com|freshdesk\.com|freshservice\.com|my\.salesforce\.com|my\.site\.com|force\.com|herokuapp\.com|azurewebsites\.net|openai\.azure\.com|cognitiveservices\.azure\.com|(?:blob|queue|table|file|dfs)\.core\.windows\.net|servicebus\.windows\.net|database\.windows\.net|documents\.azure\.com|crm\d*\.dynamics\.com|sharepoint\.com|service-now\.com|snowflakecomputing\.com|firebaseio\.com|okta\.com|auth0\.com|vercel\.app|netlify\.app|api\.mailchimp\.com|pipedrive\.com|bamboohr\.com|gorgias\.com|clickhouse\.cloud|neon\.tech|azuredatabricks\.net|cloud\.databricks\.com)$/i;
+  /\.(?:supabase\.co|myshopify\.com|atlassian\.net|zendesk\.com|freshdesk\.com|freshservice\.com|my\.salesforce\.com|my\.site\.com|force\.com|herokuapp\.com|azurewebsites\.net|openai\.azure\.com|cognitiveservices\.azure\.com|(?:blob|queue|table|file|dfs)\.core\.windows\.net|servicebus\.windows\.net|database\.windows\.net|documents\.azure\.com|crm\d*\.dynamics\.com|sharepoint\.com|service-now\.com|snowflakecomputing\.com|firebaseio\.com|okta\.com|auth0\.com|vercel\.app|netlify\.app|api\.mailchimp\.com|pipedrive\.com|bamboohr\.com|gorgias\.com|clickhouse\.cloud|neon\.tech|azuredatabricks\.net|cloud\.databricks\.com|vault\.azure\.net|azurecr\.io|mongodb\.net|confluent\.cloud|upstash\.io|aivencloud\.com|redislabs\.com|elastic-cloud\.com|cloudfunctions\.net|run\.app|appspot\.com|firebaseapp\.com|web\.app|algolia\.net|pinecone\.io)$/i;
 
 /** AWS region codes in use; an endpoint naming any other region is a typo in the region setting. */
 export const awsRegions: ReadonlySet<string> = new Set([
