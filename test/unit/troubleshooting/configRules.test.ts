@@ -216,6 +216,37 @@ const cases: readonly (readonly [string, string, number | null, string])[] = [
     null,
     'config.settings_invalid',
   ],
+  ['aws_apigateway', '{"message":"Missing Authentication Token"}', 403, 'aws.apigateway_route'],
+  [
+    'http',
+    "requests.exceptions.MissingSchema: Invalid URL '/v2/items': No scheme supplied.",
+    null,
+    'config.invalid_url',
+  ],
+  [
+    'azure_blob',
+    'CredentialUnavailableError: DefaultAzureCredential failed to retrieve a token: credential is unavailable',
+    null,
+    'config.credentials_not_set',
+  ],
+  [
+    'microsoft_graph',
+    '{"error":{"code":"BadRequest","message":"/me request is only valid with delegated authentication flow."}}',
+    400,
+    'config.wrong_authority',
+  ],
+  [
+    'hubspot',
+    '{"status":"error","message":"Unable to infer object type from: dealz","category":"OBJECT_NOT_FOUND"}',
+    400,
+    'config.route',
+  ],
+  [
+    'redis',
+    "ReplyError: ERR unknown command 'FT.SEARCH', with args beginning with: 'idx'",
+    null,
+    'config.server_feature',
+  ],
   // Unknown field names: the step's field mapping names a field the target does not have.
   [
     'airtable',

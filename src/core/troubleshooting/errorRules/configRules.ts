@@ -43,6 +43,15 @@ export const configRules: readonly ProviderRuleSet[] = [
     provider: 'aws',
     rules: [
       {
+        // API Gateway answers a path or stage it has no route for with this, not with a 404.
+        id: 'aws.apigateway_route',
+        class: 'config',
+        weight: 8,
+        match: /Missing Authentication Token/,
+        note: 'API Gateway has no route for this path, stage or method (it reports that as a missing token)',
+        fix: "Check the step's invoke URL: the stage name, resource path and HTTP method must match a deployed API Gateway route.",
+      },
+      {
         id: 'aws.region_mismatch',
         class: 'config',
         weight: 10,
@@ -324,7 +333,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /Failed to parse URL from|\bERR_INVALID_URL\b|\bERR_INVALID_PROTOCOL\b|Protocol "?\w+:"? not supported|Only absolute URLs are supported|Unsupported protocol/i,
+      /Failed to parse URL from|\bERR_INVALID_URL\b|\bERR_INVALID_PROTOCOL\b|Protocol "?\w+:"? not supported|Only absolute URLs are supported|Unsupported protocol|No connection adapters were found|No scheme supplied|\b(?:MissingSchema|InvalidSchema|LocationParseError)\b|URL using bad\/illegal format|<url> malformed|malformed URL|URL (?:is )?malformed/i,
     note: "the step's URL is not a complete absolute URL",
     fix: "Set the step's URL/base URL to a full https:// address; a relative path or an empty placeholder cannot be called.",
   },
@@ -445,9 +454,9 @@ export const configKeywordRules: readonly KeywordRule[] = [
   {
     id: 'config.route',
     class: 'config',
-    weight: 7,
+    weight: 9,
     match:
-      /No route matches|didn.t match any of these|Using the URLconf|\broute [^\s]{1,80} could not be found|not supported for route|Unknown path components|\bINVALID_URL_PATTERN\b|check (?:if|that|whether) the URL|no (?:such )?(?:route|API endpoint|endpoint) (?:found|exists|matches|for)|(?:API )?(?:endpoint|route) (?:does not exist|was not found|not found|is not (?:valid|supported|recogni[sz]ed))|requested URL [^\s]* ?was not found|(?:unrecogni[sz]ed|unknown) (?:request )?(?:url|path|endpoint|route)\b|<pre>Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/|not found for the segment|URL contains a typographical error|entered the URL manually/i,
+      /No route matches|didn.t match any of these|Using the URLconf|\broute [^\s]{1,80} could not be found|not supported for route|Unknown path components|\bINVALID_URL_PATTERN\b|check (?:if|that|whether) the URL|no (?:such )?(?:route|API endpoint|endpoint) (?:found|exists|matches|for)|(?:API )?(?:endpoint|route) (?:does not exist|was not found|not found|is not (?:valid|supported|recogni[sz]ed))|requested URL [^\s]* ?was not found|(?:unrecogni[sz]ed|unknown) (?:request )?(?:url|path|endpoint|route)\b|<pre>Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/|not found for the segment|URL contains a typographical error|entered the URL manually|not supported (?:in|on|by) the [\w/.-]+ endpoint|Did you mean to use [\w/.-]*\/[\w/.-]+|unable to infer object type|(?:unknown|invalid|unsupported) object type/i,
     note: 'the server has no such route: the base URL, API path or HTTP method in the step is wrong',
     fix: "Correct the step's base URL and path (API version prefix, spelling, doubled or missing segment) and method against the API's documentation, then re-run.",
   },
@@ -497,9 +506,19 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /Unable to locate credentials|\bNoCredentialsError\b|(?:does not have|has no|without) any credentials|no credentials (?:set|configured|selected|were provided)|credentials (?:are |were )?not (?:set|configured|selected)|Missing credentials in config|\bsecret ["'`]?[\w./-]+["'`]? (?:not found|does not exist)|can't find the specified secret/i,
+      /Unable to locate credentials|\bNoCredentialsError\b|(?:does not have|has no|without) any credentials|no credentials (?:set|configured|selected|were provided)|credentials (?:are |were )?not (?:set|configured|selected)|Missing credentials in config|\bsecret ["'`]?[\w./-]+["'`]? (?:not found|does not exist)|can't find the specified secret|(?:could not load|unable to load|not find) (?:the )?default credentials|default credentials (?:were )?not found|\bCredentialUnavailable(?:Error)?\b|credential (?:is )?unavailable|authentication unavailable|Resolved credential object is not valid|(?:which|that) is not set by default/i,
     note: 'no credentials are configured for this step (nothing was rejected: none was sent)',
     fix: 'Select or create the credentials for this step (or set the secret/variable it reads), then re-run.',
+  },
+  {
+    // A command the server does not know is a server without the module (RedisJSON, search) or a
+    // different kind of server than the step expects.
+    id: 'config.server_feature',
+    class: 'config',
+    weight: 7,
+    match: /\bunknown command ['"`]?[A-Za-z]+\.[A-Za-z]+|ERR unknown command/,
+    note: 'the server does not support a command the step sends (a module or feature that is not installed)',
+    fix: 'Point the connection at a server with the module/feature installed (e.g. Redis Stack for JSON.* commands), or change the step to plain commands.',
   },
   {
     id: 'config.webhook_receiver',
@@ -525,7 +544,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /not valid for this (?:authorization server|endpoint|environment|region|tenant|instance|issuer)|(?:wrong|invalid|unknown) (?:issuer|authorization server)|(?:verify|check|make sure)(?: that)? (?:the |your )?(?:account|tenant|workspace|project|instance|host|region|base url|url|endpoint|subdomain|domain|issuer)(?: name| id| url)? (?:is|are) correct|(?:tenant|account|workspace|instance|organi[sz]ation|project) (?:identifier|id|name)[^.\n]{0,40}(?:is neither|is not a valid|not a valid)|(?:sandbox|test|live|production|staging) (?:token|key|api key|credentials?|account)\b[^.\n]{0,80}\b(?:sandbox|test|live|production|staging) (?:endpoint|environment|url|server|host|api)\b|Supported authentication types are|Unsupported Authentication|(?:authentication|auth) (?:type|method|scheme)[^.\n]{0,40}(?:not supported|unsupported|not allowed)|(?:can't|cannot|could not|unable to) determine (?:the )?[\w ]{0,30}(?:URL|endpoint|host|region|project)/i,
+      /not valid for this (?:authorization server|endpoint|environment|region|tenant|instance|issuer)|(?:wrong|invalid|unknown) (?:issuer|authorization server)|(?:verify|check|make sure)(?: that)? (?:the |your )?(?:account|tenant|workspace|project|instance|host|region|base url|url|endpoint|subdomain|domain|issuer)(?: name| id| url)? (?:is|are) correct|(?:tenant|account|workspace|instance|organi[sz]ation|project) (?:identifier|id|name)[^.\n]{0,40}(?:is neither|is not a valid|not a valid)|(?:sandbox|test|live|production|staging) (?:token|key|api key|credentials?|account)\b[^.\n]{0,80}\b(?:sandbox|test|live|production|staging) (?:endpoint|environment|url|server|host|api)\b|Supported authentication types are|Unsupported Authentication|(?:authentication|auth) (?:type|method|scheme)[^.\n]{0,40}(?:not supported|unsupported|not allowed)|(?:can't|cannot|could not|unable to) determine (?:the )?[\w ]{0,30}(?:URL|endpoint|host|region|project)|only valid with (?:delegated|application|app-only|user) (?:authentication|auth|permissions?)|must (?:be a member of|belong to) an? (?:organi[sz]ation|workspace|team|project) to use|should match (?:the )?(?:organi[sz]ation|account|tenant|project|workspace)|invalid (?:merchant|seller|partner|company|tenant|organi[sz]ation|workspace|site) (?:account|id|code|key|name)\b/i,
     note: 'the connection points at a different tenant, account, issuer or environment than its credentials belong to',
     fix: "Set the connection's account/tenant name, issuer or base URL to the one its credentials were issued for (sandbox and production are separate), then re-run.",
   },

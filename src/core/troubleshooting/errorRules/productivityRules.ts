@@ -51,7 +51,8 @@ export const productivityRules: readonly ProviderRuleSet[] = [
       {
         id: 'google.api_disabled',
         class: 'config',
-        weight: 8.5,
+        // The reason code names the setup problem; it must outvote the PERMISSION_DENIED envelope.
+        weight: 10,
         match:
           /\b(?:accessNotConfigured|SERVICE_DISABLED|API_KEY_SERVICE_BLOCKED)\b|has not been used in project|it is disabled\. Enable it|Mail service not enabled/,
         note: 'the Google API is not enabled in the Cloud project behind this connection',
