@@ -247,6 +247,27 @@ const cases: readonly (readonly [string, string, number | null, string])[] = [
     null,
     'config.server_feature',
   ],
+  [
+    'aws_ssm',
+    'ParameterNotFound: Parameter /pulse/staging/hubspot-token not found.',
+    400,
+    'config.secret_missing',
+  ],
+  ['http', "Error: ENOENT: no such file or directory, open '/app/.env'", null, 'config.settings_file'],
+  [
+    'google_pubsub',
+    'Error: 3 INVALID_ARGUMENT: Invalid resource name given (name=projects/{{ $env.GCP_PROJECT }}/topics/orders).',
+    null,
+    'config.unfilled_placeholder',
+  ],
+  ['redis', 'ReplyError: Protocol error, got "H" as reply type byte', null, 'config.wrong_server'],
+  ['http', '{"message":"no Route matched with those values"}', 404, 'config.route'],
+  [
+    'postgres',
+    'error: SSL connection is required. Please specify SSL options and retry.',
+    null,
+    'config.tls_port',
+  ],
   // Unknown field names: the step's field mapping names a field the target does not have.
   [
     'airtable',

@@ -333,7 +333,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /Failed to parse URL from|\bERR_INVALID_URL\b|\bERR_INVALID_PROTOCOL\b|Protocol "?\w+:"? not supported|Only absolute URLs are supported|Unsupported protocol|No connection adapters were found|No scheme supplied|\b(?:MissingSchema|InvalidSchema|LocationParseError)\b|URL using bad\/illegal format|<url> malformed|malformed URL|URL (?:is )?malformed/i,
+      /Failed to parse URL from|\bERR_INVALID_URL\b|\bERR_INVALID_PROTOCOL\b|Protocol "?\w+:"? not supported|Only absolute URLs are supported|Unsupported protocol|No connection adapters were found|No scheme supplied|\b(?:MissingSchema|InvalidSchema|LocationParseError)\b|URL using bad\/illegal format|<url> malformed|malformed URL|URL (?:is )?malformed|Request path contains unescaped characters|ERR_UNESCAPED_CHARACTERS/i,
     note: "the step's URL is not a complete absolute URL",
     fix: "Set the step's URL/base URL to a full https:// address; a relative path or an empty placeholder cannot be called.",
   },
@@ -420,7 +420,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 8,
     match:
-      /(?:unknown|no such|nonexistent|non-existent|undefined|unrecogni[sz]ed) (?:custom )?(?:field|column|property|attribute)(?: name| key| id)?\b|invalid (?:custom )?(?:field|column|property|attribute) name|Unrecognized name: |(?:could not|cannot|can't|unable to) find (?:a |the )?(?:custom )?(?:field|column|property|attribute)(?: named)?\b|(?:custom )?(?:field|column|property|attribute)(?: ID| key| name)?\s+[\\'"`]*[\w.$-]{1,60}[\\'"`]*(?: of (?:relation|table|object) [\\'"`]*[\w.$-]+[\\'"`]*)?\s+(?:does not exist|doesn't exist|not found|was not found|is unknown)|is not a property that exists|cannot query field|(?:column|field|property)(?: ID)? doesn't exist for|(?:column|field|propert(?:y|ies))(?: names?)? (?:were|was|have been|has been) (?:updated|changed|renamed|removed|deleted)/i,
+      /(?:unknown|no such|nonexistent|non-existent|undefined|unrecogni[sz]ed) (?:custom )?(?:field|column|property|attribute)(?: name| key| id)?\b|invalid (?:custom )?(?:field|column|property|attribute) name|is not a valid (?:field|column|property|attribute)\b|invalid identifier ['"]|["']: invalid identifier|has no (?:column|field|property) named|Unrecognized name: |(?:could not|cannot|can't|unable to) find (?:a |the )?(?:custom )?(?:field|column|property|attribute)(?: named)?\b|(?:custom )?(?:field|column|property|attribute)(?: ID| key| name)?\s+[\\'"`]*[\w.$-]{1,60}[\\'"`]*(?: of (?:relation|table|object) [\\'"`]*[\w.$-]+[\\'"`]*)?\s+(?:does not exist|doesn't exist|not found|was not found|is unknown)|is not a property that exists|cannot query field|(?:column|field|property)(?: ID)? doesn't exist for|(?:column|field|propert(?:y|ies))(?: names?)? (?:were|was|have been|has been) (?:updated|changed|renamed|removed|deleted)/i,
     note: "the step's field mapping names a field, column or property the target does not have",
     fix: 'Re-map the field in the step to one that exists on the target (check spelling, API/internal name and whether it was renamed or deleted), or create the field, then re-run.',
   },
@@ -438,16 +438,17 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7.5,
     match:
-      /(?:unsupported|invalid|unknown|wrong|incorrect|missing) (?:aws )?(?:region|datacenter|data center|data centre)|unsupported location|\bregion[\s'"`]*[\w-]*[\s'"`]*(?:is )?(?:not (?:available|supported|valid|enabled|allowed)|is invalid|is missing|is required)|\blocation[\s'"`]*[\w-]*[\s'"`]*is not (?:available|supported|enabled) for|must specify a region|\bNoRegionError\b|not (?:found|available|supported) in (?:the )?(?:location|region)|was not found in location|(?:wrong|different|another|correct) (?:regional )?(?:API )?(?:endpoint|region|datacenter|data center)|\bLocationNotAvailable|regional (?:API )?endpoint|hosted in (?:the |an? )?[\w-]{2,10} (?:region|data ?cent(?:er|re)|datacenter)|(?:send|direct|make) (?:all )?(?:future )?(?:requests|calls|api calls) to (?:this endpoint|https?:\/\/)|availability zone: ?\[?[a-z]{2}-|(?:found|available|supported) for (?:the )?location ['"]/i,
+      /(?:unsupported|invalid|unknown|wrong|incorrect|missing) (?:aws )?(?:region|datacenter|data center|data centre)|unsupported location|\bregion[\s'"`]*[\w-]*[\s'"`]*(?:is )?(?:not (?:available|supported|valid|enabled|allowed)|is invalid|is missing|is required)|\blocation[\s'"`]*[\w-]*[\s'"`]*is not (?:available|supported|enabled) for|must specify a region|\bNoRegionError\b|not (?:found|available|supported) in (?:the )?(?:location|region)|was not found in location|(?:wrong|different|another|correct) (?:regional )?(?:API )?(?:endpoint|region|datacenter|data center)|\bLocationNotAvailable|regional (?:API )?endpoint|hosted in (?:the |an? )?[\w-]{2,10} (?:region|data ?cent(?:er|re)|datacenter)|(?:send|direct|make) (?:all )?(?:future )?(?:requests|calls|api calls) to (?:this endpoint|https?:\/\/)|availability zone: ?\[?[a-z]{2}-|(?:key|token|account|credentials?) belongs to (?:the |a |another |a different )?[\w.-]*\s?(?:site|region|data ?cent(?:er|re)|datacenter)|(?:found|available|supported) for (?:the )?location ['"]/i,
     note: 'the region, location or datacenter set for the connection does not match where the resource or API lives',
     fix: "Set the connection's region/location (or the regional base URL) to the one the account or resource belongs to, as named in the error, then re-run.",
   },
   {
     id: 'config.target_missing',
     class: 'config',
-    weight: 8,
+    // Setup-level names only, so this outvotes a provider's generic not-found code on the same line.
+    weight: 10,
     match:
-      /(?<![\w.'"`/-])(?:subscription|tenant|deployment|database|resource principal|integrator key|workspace|environment(?! variable)|instance|site|shop|web app|help desk|subdomain)\b(?: (?:named|with (?:id|name)|for this resource))?(?:[\s:]+['"`]?[\w.@:/-]+['"`]?)?\s+(?:(?:was|is|could) )?(?:not (?:be )?found|does not exist|doesn't exist|could not be found|no longer exists)|\bNot found: (?:Project|Subscription|Tenant|Database)\b|\b(?:Subscription|Deployment|Tenant|Workspace|Database|Environment|Instance)NotFound\b|\b(?:DEPLOYMENT|TENANT|WORKSPACE|DATABASE|INSTANCE)_NOT_FOUND\b|\bUNKNOWN_DATABASE\b|unknown database/i,
+      /(?<![\w.'"`/-])(?:subscription|tenant|deployment|database|resource principal|integrator key|user pool|key vault|workspace|environment(?! variable)|instance|site|shop|web app|help desk|subdomain)\b(?: (?:named|with (?:id|name)|for this resource))?(?:[\s:]+['"`]?[\w.@:/-]+['"`]?)?\s+(?:(?:was|is|could) )?(?:not (?:be )?found|does not exist|doesn't exist|could not be found|no longer exists)|\bNot found: (?:Project|Subscription|Tenant|Database)\b|\b(?:Subscription|Deployment|Tenant|Workspace|Database|Environment|Instance)NotFound\b|\b(?:DEPLOYMENT|TENANT|WORKSPACE|DATABASE|INSTANCE)_NOT_FOUND\b|\bUNKNOWN_DATABASE\b|unknown database/i,
     note: 'the project, tenant, subscription, database, deployment or site the connection points at does not exist',
     fix: 'Correct the project/tenant/subscription/database/deployment id or site name in the connection or step (check for typos and the right account), then re-run.',
   },
@@ -456,7 +457,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 9,
     match:
-      /No route matches|didn.t match any of these|Using the URLconf|\broute [^\s]{1,80} could not be found|not supported for route|Unknown path components|\bINVALID_URL_PATTERN\b|check (?:if|that|whether) the URL|no (?:such )?(?:route|API endpoint|endpoint) (?:found|exists|matches|for)|(?:API )?(?:endpoint|route) (?:does not exist|was not found|not found|is not (?:valid|supported|recogni[sz]ed))|requested URL [^\s]* ?was not found|(?:unrecogni[sz]ed|unknown) (?:request )?(?:url|path|endpoint|route)\b|<pre>Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/|not found for the segment|URL contains a typographical error|entered the URL manually|not supported (?:in|on|by) the [\w/.-]+ endpoint|Did you mean to use [\w/.-]*\/[\w/.-]+|unable to infer object type|(?:unknown|invalid|unsupported) object type/i,
+      /No route matches|didn.t match any of these|Using the URLconf|\broute [^\s]{1,80} could not be found|not supported for route|Unknown path components|\bINVALID_URL_PATTERN\b|check (?:if|that|whether) the URL|no (?:such )?(?:route|API endpoint|endpoint) (?:found|exists|matches|for)|(?:API )?(?:endpoint|route) (?:does not exist|was not found|not found|is not (?:valid|supported|recogni[sz]ed))|requested URL [^\s]* ?was not found|(?:unrecogni[sz]ed|unknown) (?:request )?(?:url|path|endpoint|route)\b|<pre>Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/|not found for the segment|URL contains a typographical error|entered the URL manually|not supported (?:in|on|by) the [\w/.-]+ endpoint|Did you mean to use [\w/.-]*\/[\w/.-]+|unable to infer object type|(?:unknown|invalid|unsupported) object type|no (?:handler|matching route|route)s? (?:for|matched|matches|found)|route entry not found/i,
     note: 'the server has no such route: the base URL, API path or HTTP method in the step is wrong',
     fix: "Correct the step's base URL and path (API version prefix, spelling, doubled or missing segment) and method against the API's documentation, then re-run.",
   },
@@ -521,6 +522,43 @@ export const configKeywordRules: readonly KeywordRule[] = [
     fix: 'Point the connection at a server with the module/feature installed (e.g. Redis Stack for JSON.* commands), or change the step to plain commands.',
   },
   {
+    id: 'config.secret_missing',
+    class: 'config',
+    // A secret or parameter the step reads is configuration, whatever not-found envelope carries it.
+    weight: 9.5,
+    match:
+      /\bsecret \[?["'`]?[\w./{}-]+["'`]?\]? (?:was )?(?:not found|does not exist)|\bParameterNotFound\b|\bparameter \/[\w./-]+ not found|\bSecretNotFound\b/i,
+    note: 'a secret or parameter the step reads is not defined in the secret store it looks in',
+    fix: 'Create the secret/parameter under the exact name the step uses (in the same project, region and environment as the connection), or fix the name in the step, then re-run.',
+  },
+  {
+    id: 'config.settings_file',
+    class: 'config',
+    weight: 8,
+    match:
+      /Cannot find module ['"][^'"\n]*config|(?:config(?:uration)? file|settings file|\.env file)[^.\n]{0,40}(?:not found|does not exist|is missing|could not be (?:found|read|loaded))|ENOENT[^\n]{0,80}(?:\.env\b|config)/i,
+    note: 'a configuration file the runner loads is missing',
+    fix: "Provide the configuration file for this environment (or the settings it holds as environment variables) in the workflow's deployment, then re-run.",
+  },
+  {
+    // A template value that was never filled in ({{ project }}, ${BASE_URL}) ended up in a URL or name.
+    id: 'config.unfilled_placeholder',
+    class: 'config',
+    weight: 8,
+    match: /\{\{[^{}\n]{1,60}\}\}|\$\{[A-Za-z_][\w.-]*\}/,
+    note: 'a setting of the step was never filled in: its placeholder reached the provider as text',
+    fix: "Fill in the setting (or the upstream value) the placeholder refers to, so the step's URL/name resolves before it is sent, then re-run.",
+  },
+  {
+    id: 'config.wrong_server',
+    class: 'config',
+    weight: 7,
+    match:
+      /Protocol error, got ["'][^"'\n]{1,3}["'] as reply type byte|Error 10(?:01|16)\b|Origin DNS error|unable to resolve your requested domain/,
+    note: 'the host and port answer with a different kind of server, or the domain is not set up at its DNS provider',
+    fix: "Check the connection's host and port (the service's own port, not a web or proxy port) and that the domain's DNS is set up, then re-run.",
+  },
+  {
     id: 'config.webhook_receiver',
     class: 'config',
     weight: 8,
@@ -535,7 +573,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 8,
     match:
-      /wrong version number|ssl3_get_record|packet length too long|plain HTTP request was sent to HTTPS port|http request on an? https? port|Must issue a STARTTLS command first|STARTTLS is required|server does not support (?:SSL|TLS)|(?:SSL|TLS) (?:is )?(?:required|not supported) by (?:the )?server/i,
+      /wrong version number|ssl3_get_record|packet length too long|plain HTTP request was sent to HTTPS port|http request on an? https? port|Must issue a STARTTLS command first|STARTTLS is required|server does not support (?:SSL|TLS)|(?:SSL|TLS) (?:is )?(?:required|not supported) by (?:the )?server|insecure transport|require_secure_transport|(?:SSL|TLS) connection is required|requires? an? (?:SSL|TLS|encrypted) connection/i,
     note: 'TLS and plain text are mixed: the port or the TLS/secure setting of the connection is wrong',
     fix: "Match the connection's port and TLS setting (e.g. SMTP 465 = TLS on, 587/25 = STARTTLS with TLS off; https:// only for TLS ports), then re-run.",
   },

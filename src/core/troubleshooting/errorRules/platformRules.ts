@@ -44,7 +44,7 @@ export const platformRules: readonly ProviderRuleSet[] = [
         class: 'not_found',
         weight: 7,
         match:
-          /\b(?:NoSuchKey|NoSuchBucket|NoSuchUpload|NoSuchEntity|NoSuchVersion|ResourceNotFoundException|NotFoundException|QueueDoesNotExist|NonExistentQueue|ParameterNotFound)\b|Function not found|Requested resource not found/,
+          /\b(?:NoSuchKey|NoSuchBucket|NoSuchUpload|NoSuchEntity|NoSuchVersion|ResourceNotFoundException|NotFoundException|QueueDoesNotExist|NonExistentQueue)\b|Function not found|Requested resource not found/,
       },
       {
         id: 'aws.validation',
