@@ -1,6 +1,8 @@
 // Which settings of a step a published version changed. A step that answers 404 (or whose host
 // does not resolve) on every call since its URL or configuration changed is misconfigured by that
-// change, however much the single error looks like a missing record.
+// change, however much the single error looks like a missing record; so is one whose every call
+// since the change is rejected as set up (a validation or not-found error on a renamed sheet, a
+// changed option value), however much it looks like bad data.
 import type { WorkflowDefinition } from '../generation/workflowDefinition.ts';
 
 /** One changed setting; values are cut short, they end up in hypotheses a user reads. */
@@ -98,4 +100,19 @@ export function isAddressFailure(failure: {
   if (failure.httpStatus === 404 || failure.httpStatus === 410) return true;
   if (failure.errorClass === 'not_found') return true;
   return failure.message !== null && unresolvedHost.test(failure.message);
+}
+
+// Classes that reject the request as it is set up: no retry passes, so when they start on every
+// call with a settings change, the change is their cause.
+const rejectionClasses: ReadonlySet<string> = new Set(['config', 'validation', 'not_found']);
+
+/** An address failure, or a rejection of the request as set up (config, validation, not_found). */
+export function isSettingFailure(failure: {
+  readonly errorClass: string | null;
+  readonly httpStatus: number | null;
+  readonly message: string | null;
+}): boolean {
+  return (
+    isAddressFailure(failure) || (failure.errorClass !== null && rejectionClasses.has(failure.errorClass))
+  );
 }

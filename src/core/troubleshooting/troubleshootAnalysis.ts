@@ -5,13 +5,15 @@
 // an automatic fix: a new version of the workflow with backoff, retries or smaller batches on the
 // failing service's steps. Auth, permission, quota, validation and config failures are never
 // auto-resolved: they get precise instructions. A step that finds nothing at its address (404,
-// unresolvable host) on every call since a version changed its settings is a config failure of that
-// change, not a missing record. Pure: the evidence comes in as data.
+// unresolvable host), or is rejected as set up (validation, not_found), on every call since a version
+// changed its settings is a config failure of that change, not a missing record or bad data. Pure:
+// the evidence comes in as data.
 import type { WorkflowDefinition, WorkflowStep } from '../generation/workflowDefinition.ts';
 import { classifyError, type ErrorClassification } from './classifyError.ts';
 import type { AutomaticResolution, ManualResolution, Resolution } from './errorResolution.ts';
 import {
   isAddressFailure,
+  isSettingFailure,
   stepConfigChanges,
   type PublishedVersion,
   type StepConfigChange,
@@ -178,6 +180,8 @@ interface ConfigChangeFinding {
   /** Classes the step's failures were sorted into (not_found, network, ...), now config. */
   readonly classes: ReadonlySet<string>;
   readonly since: number;
+  /** Every failure is a 404/410 or an unresolvable host (else some are rejections of the request). */
+  readonly addressOnly: boolean;
   readonly unresolvedHost: boolean;
 }
 
@@ -207,7 +211,7 @@ function configChangeFindings(
         at: log.occurredAt,
       }));
     const all = [...recorded.map((f) => ({ ...f, at: f.firstSeen })), ...logs];
-    if (all.length === 0 || !all.every(isAddressFailure)) continue;
+    if (all.length === 0 || !all.every(isSettingFailure)) continue;
     const times = all.flatMap((f) => (f.at === null ? [] : [f.at]));
     if (times.length === 0 || times.some((t) => t < change.publishedAt)) continue;
     if (ev !== null && ev.runs > 0) {
@@ -220,22 +224,39 @@ function configChangeFindings(
       change,
       classes: new Set(all.flatMap((f) => (f.errorClass === null ? [] : [f.errorClass]))),
       since: Math.min(...times),
+      addressOnly: all.every(isAddressFailure),
       unresolvedHost: all.some((f) => f.httpStatus !== 404 && f.httpStatus !== 410),
     });
   }
   return findings;
 }
 
+/** How the step's failures since the change look, for hypotheses and instructions. */
+function failureOutcome(f: ConfigChangeFinding): { answered: string; each: string } {
+  if (!f.addressOnly) {
+    const classes = [...f.classes].sort().join(', ');
+    return {
+      answered: `been rejected as set up (${classes})`,
+      each: `a rejection of the request as set up (${classes})`,
+    };
+  }
+  return f.unresolvedHost
+    ? {
+        answered: 'answered an address that does not exist (404 / host not found)',
+        each: 'a 404 or an unresolvable host',
+      }
+    : { answered: 'answered HTTP 404', each: 'a 404' };
+}
+
 function configChangeResolution(f: ConfigChangeFinding): ManualResolution {
   const { change } = f;
-  const what = f.unresolvedHost ? 'an address that does not exist (404 / host not found)' : 'HTTP 404';
   const keys = change.changed.map((c) => c.key).join(', ');
   const detail = change.changed
     .map((c) => `${c.key}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`)
     .join('; ');
   return {
     action: 'fix_configuration',
-    instructions: `Step ${change.stepId} (${change.service}) has answered ${what} on every call since version ${change.version} changed its settings (${detail}). Correct ${keys} in the step, restore the previous value, or roll back to version ${change.version - 1}. A wrong address does not pass on a retry, so nothing is retried or changed automatically.`,
+    instructions: `Step ${change.stepId} (${change.service}) has ${failureOutcome(f).answered} on every call since version ${change.version} changed its settings (${detail}). Correct ${keys} in the step, restore the previous value, or roll back to version ${change.version - 1}. A wrong setting does not pass on a retry, so nothing is retried or changed automatically.`,
   };
 }
 
@@ -394,14 +415,14 @@ export function analyzeFailures(input: AnalysisInput): TroubleshootAnalysis {
       confidence: CONFIG_CHANGE_HYPOTHESIS_CONFIDENCE,
       since: f.since,
       version: change.version,
-      summary: `step ${change.stepId} has failed on every call since version ${change.version} changed its ${change.changed.map((c) => c.key).join(', ')}: a configuration error, not a missing record`,
+      summary: `step ${change.stepId} has failed on every call since version ${change.version} changed its ${change.changed.map((c) => c.key).join(', ')}: a configuration error, not ${f.addressOnly ? 'a missing record' : 'bad data or a missing record'}`,
       evidence: [
         ...change.changed.map(
           (c) =>
             `version ${change.version} changed ${c.key} from ${JSON.stringify(c.from)} to ${JSON.stringify(c.to)}`,
         ),
         `version ${change.version} published at ${new Date(change.publishedAt).toISOString()}, first failure at ${new Date(f.since).toISOString()}`,
-        `every failure of the step since then is ${f.unresolvedHost ? 'a 404 or an unresolvable host' : 'a 404'}`,
+        `every failure of the step since then is ${failureOutcome(f).each}`,
       ],
     });
   }

@@ -233,6 +233,51 @@ describe('troubleshooting analysis: a step failing at its address since a settin
     expect(some.hypotheses.some((h) => h.kind === 'config_change')).toBe(false);
   });
 
+  it('turns a rejection on every call since a setting changed into config, not bad data', () => {
+    const RANGE =
+      '{"error":{"code":400,"message":"Unable to parse range: Leadz!A1:F","status":"INVALID_ARGUMENT"}}';
+    const rejected = (errorClass: string, message: string, httpStatus: number): RecordedEvidence =>
+      notFound({ errorClass, errorCode: null, httpStatus, message });
+    const renamed = [
+      {
+        version: 1,
+        publishedAt: NOW - 10 * 24 * 60 * MINUTE,
+        definition: withInputs(1, 'google-sheets', { sheetName: 'Leads' }),
+      },
+      {
+        version: 2,
+        publishedAt: published,
+        definition: withInputs(2, 'google-sheets', { sheetName: 'Leadz' }),
+      },
+    ];
+    const a = analyzeFailures({
+      errorLogs: [
+        { service: 'google-sheets', stepId: STEP, log: RANGE, httpStatus: 400, occurredAt: NOW - MINUTE },
+      ],
+      evidence: rejected('validation', RANGE, 400),
+      current: renamed[1]?.definition ?? null,
+      versions: renamed,
+      autoResolve: true,
+      now: NOW,
+    });
+    expect(a.hypotheses[0]).toMatchObject({ kind: 'config_change', errorClass: 'config', version: 2 });
+    expect(a.hypotheses[0]?.summary).toContain('not bad data or a missing record');
+    expect(a.recommendations[0]?.instructions).toContain('been rejected as set up (validation)');
+    expect(a.recommendations[0]?.instructions).toContain('sheetName: "Leads" -> "Leadz"');
+    expect(a.fix).toBeNull();
+
+    // A transient class since the same change is not the change's doing.
+    const limited = analyzeFailures({
+      errorLogs: [],
+      evidence: rejected('rate_limit', '{"error":{"code":429,"status":"RESOURCE_EXHAUSTED"}}', 429),
+      current: renamed[1]?.definition ?? null,
+      versions: renamed,
+      autoResolve: false,
+      now: NOW,
+    });
+    expect(limited.hypotheses.some((h) => h.kind === 'config_change')).toBe(false);
+  });
+
   it('needs the definitions: without them a version change cannot be blamed on settings', () => {
     const a = analyzeFailures({
       errorLogs: [],
