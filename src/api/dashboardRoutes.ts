@@ -66,7 +66,7 @@ export const listQuerySchema = z.object({ limit, tenant });
 export const workflowQuerySchema = z.object({ hours: hours.default(48) });
 const workflowParams = z.object({ id: z.string().trim().min(1).max(256) });
 
-/** The reads behind the page: fleet overview, insights, workflows, one workflow's drill-down. */
+/** The reads behind the page: fleet overview, insights, fixes and their impact, workflows, one workflow. */
 export function registerDashboardReads(app: FastifyInstance, reads: DashboardReads): void {
   app.get('/api/dashboard/overview', async (request, reply) => {
     const q = overviewQuerySchema.safeParse(request.query);
@@ -78,6 +78,12 @@ export function registerDashboardReads(app: FastifyInstance, reads: DashboardRea
     const q = listQuerySchema.safeParse(request.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error.issues));
     return { insights: await reads.insights(q.data.limit, q.data.tenant) };
+  });
+
+  app.get('/api/dashboard/impact', async (request, reply) => {
+    const q = listQuerySchema.safeParse(request.query);
+    if (!q.success) return reply.code(400).send(badRequest(q.error.issues));
+    return { sessions: await reads.impact(q.data.limit, q.data.tenant) };
   });
 
   app.get('/api/dashboard/workflows', async (request, reply) => {

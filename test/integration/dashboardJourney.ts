@@ -17,6 +17,8 @@ export interface JourneyReport {
   readonly incidentArrivedLive: boolean;
   readonly sessionText: string;
   readonly forecastDrawn: boolean;
+  /** the session is listed in the optimisation-impact table, with its root cause */
+  readonly impactText: string;
   readonly generatedWorkflow: string;
   readonly generatedListed: boolean;
   readonly screenshots: string[];
@@ -101,7 +103,15 @@ export async function dashboardJourney(baseUrl: string, deadlineMs: number): Pro
     const sessionText = await text(page, '#wf-sessions li[data-session-id]');
     mark('session');
 
+    // The fleet's optimisation-impact table lists the session (it refreshes every 10 s).
+    await page.waitForSelector('#impact tr[data-session-id]', { timeout: timeout() });
+    const impactText = await text(page, '#impact tr[data-session-id]');
+    mark('impact');
+    await page.evaluate(`document.getElementById('impact').scrollIntoView({ block: 'center' })`);
+    await shoot(page, 'dashboard-impact');
+
     // 3. A 7-day forecast of that workflow through the predict endpoint, drawn with its interval.
+    await page.evaluate(`document.getElementById('workflow').scrollIntoView({ block: 'start' })`);
     await page.click('#wf-predict');
     await page.waitForSelector('#wf-forecast[data-ready="true"] canvas', { timeout: timeout() });
     mark('forecast');
@@ -132,6 +142,7 @@ export async function dashboardJourney(baseUrl: string, deadlineMs: number): Pro
       incidentArrivedLive: incidentsAtStart === 0,
       sessionText,
       forecastDrawn: true,
+      impactText,
       generatedWorkflow,
       generatedListed,
       screenshots,

@@ -132,9 +132,10 @@ describe('pulse demo', () => {
       expect(report.incidentWorkflow).not.toBe('');
       expect(report.sessionText).toMatch(/root cause/);
       expect(report.forecastDrawn).toBe(true);
+      expect(report.impactText).toMatch(/root cause|rate_limit|auth/);
       expect(report.generatedWorkflow).toMatch(/^wf_/);
       expect(report.generatedListed).toBe(true);
-      expect(report.screenshots).toHaveLength(3);
+      expect(report.screenshots).toHaveLength(4);
     },
     (JOURNEY_DEADLINE_S + 10) * 1000,
   );

@@ -97,6 +97,28 @@ export interface SessionView {
   readonly verification: unknown;
 }
 
+/** What troubleshooting changed: a session's fix and the failure rate before, normally and after. */
+export interface ImpactView {
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly workflowId: string;
+  readonly status: string;
+  readonly startTime: number;
+  readonly endTime: number | null;
+  readonly rootCause: string | null;
+  /** the version the session published as a fix, or null */
+  readonly fixVersion: number | null;
+  readonly fixService: string | null;
+  readonly rolledBack: boolean;
+  /** failed ÷ runs in the window the session looked at */
+  readonly failureBefore: number | null;
+  /** the workflow's normal failure rate, which the fix must come back to */
+  readonly baseline: number | null;
+  /** failed ÷ runs of the fixed version at the latest verification */
+  readonly failureAfter: number | null;
+  readonly runsAfter: number | null;
+}
+
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -335,6 +357,20 @@ export class DashboardReads {
     };
   }
 
+  /** The latest troubleshooting sessions with what their fixes did to the failure rate. */
+  async impact(limit: number, tenantId: string | undefined): Promise<ImpactView[]> {
+    const rows = await this.#store.query<Record<string, unknown>>(
+      `SELECT session_id, tenant_id, workflow_id, resolution_status, toUnixTimestamp64Milli(start_time) AS start_time,
+              if(end_time IS NULL, NULL, toUnixTimestamp64Milli(end_time)) AS end_time,
+              issues_detected, evidence, actions_taken, verification
+       FROM ${this.#db}.troubleshooting_sessions FINAL
+       WHERE {tenant:String} = '' OR tenant_id = {tenant:String}
+       ORDER BY start_time DESC LIMIT {limit:UInt32}`,
+      { limit, tenant: tenantId ?? '' },
+    );
+    return rows.map(impactOf);
+  }
+
   /** End of the latest 1-minute window (ms), or now when there is none yet. */
   async #latestWindowEnd(tenantId: string | undefined): Promise<number> {
     const [row] = await this.#store.query<{ n: string; last: number | string }>(
@@ -358,5 +394,40 @@ function summaryOf(r: Record<string, unknown>): WorkflowSummary {
     executions,
     successRate: executions > 0 ? num(r.successes) / executions : null,
     p95Ms: numOrNull(r.p95_ms),
+  };
+}
+
+const rate = (failed: unknown, runs: unknown): number | null =>
+  typeof failed === 'number' && typeof runs === 'number' && runs > 0 ? failed / runs : null;
+
+function impactOf(r: Record<string, unknown>): ImpactView {
+  const hypotheses = json(r.issues_detected);
+  const evidence = json(r.evidence) as { recorded?: { runs?: unknown; failedRuns?: unknown } | null } | null;
+  const actions = json(r.actions_taken);
+  const verification = json(r.verification) as {
+    baselineFailureRate?: unknown;
+    checks?: { runs?: unknown; failureRate?: unknown }[];
+  } | null;
+  const list = Array.isArray(actions)
+    ? (actions as { action?: unknown; version?: unknown; service?: unknown }[])
+    : [];
+  const fix = list.find((a) => a.action === 'published_version');
+  const root = Array.isArray(hypotheses) ? (hypotheses[0] as { summary?: unknown } | undefined) : undefined;
+  const last = verification?.checks?.at(-1);
+  return {
+    sessionId: text(r.session_id),
+    tenantId: text(r.tenant_id),
+    workflowId: text(r.workflow_id),
+    status: text(r.resolution_status),
+    startTime: num(r.start_time),
+    endTime: numOrNull(r.end_time),
+    rootCause: typeof root?.summary === 'string' ? root.summary : null,
+    fixVersion: typeof fix?.version === 'number' ? fix.version : null,
+    fixService: typeof fix?.service === 'string' ? fix.service : null,
+    rolledBack: list.some((a) => a.action === 'rolled_back'),
+    failureBefore: rate(evidence?.recorded?.failedRuns, evidence?.recorded?.runs),
+    baseline: typeof verification?.baselineFailureRate === 'number' ? verification.baselineFailureRate : null,
+    failureAfter: typeof last?.failureRate === 'number' ? last.failureRate : null,
+    runsAfter: typeof last?.runs === 'number' ? last.runs : null,
   };
 }

@@ -205,6 +205,41 @@ async function loadWorkflows() {
   );
 }
 
+async function loadImpact() {
+  const { sessions } = await api('/api/dashboard/impact?limit=50');
+  const header = ['started', 'workflow', 'root cause', 'fix', 'failing before', 'normal', 'after', 'status'];
+  $('impact').replaceChildren(
+    el('tr', {}, ...header.map((h) => el('th', {}, h))),
+    ...(sessions.length === 0
+      ? [el('tr', {}, el('td', { colspan: header.length, class: 'note' }, 'no troubleshooting session yet'))]
+      : sessions.map((s) =>
+          el(
+            'tr',
+            { 'data-session-id': s.sessionId, class: 'link', onclick: () => void openWorkflow(s.workflowId) },
+            el('td', {}, fmt.time(s.startTime)),
+            el('td', {}, s.workflowId),
+            el('td', {}, s.rootCause ?? 'none found'),
+            el(
+              'td',
+              {},
+              s.fixVersion === null ? '–' : `v${s.fixVersion}${s.fixService ? ` (${s.fixService})` : ''}`,
+            ),
+            el('td', { class: 'bad' }, fmt.rate(s.failureBefore)),
+            el('td', {}, fmt.rate(s.baseline)),
+            el(
+              'td',
+              {
+                class:
+                  s.failureAfter === null ? '' : s.failureAfter <= (s.baseline ?? 0) + 0.05 ? 'good' : 'bad',
+              },
+              s.failureAfter === null ? '–' : `${fmt.rate(s.failureAfter)} of ${fmt.count(s.runsAfter)} runs`,
+            ),
+            el('td', {}, s.status.replaceAll('_', ' ') + (s.rolledBack ? ' (rolled back)' : '')),
+          ),
+        )),
+  );
+}
+
 async function loadHealth() {
   const response = await fetch('/health');
   const h = await response.json();
@@ -560,6 +595,7 @@ void followInsights();
 void refresh();
 setInterval(() => void quietly(loadHealth()), 5000);
 setInterval(() => void quietly(loadOverview()), 15_000);
+setInterval(() => void quietly(loadImpact()), 10_000);
 setInterval(() => void quietly(loadWorkflows()), 20_000);
 setInterval(() => {
   if (state.workflowId) void quietly(openWorkflow(state.workflowId, { keepScroll: true }));

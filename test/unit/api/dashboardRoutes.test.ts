@@ -17,6 +17,7 @@ function fakeReads(): { reads: DashboardReads; calls: unknown[][] } {
   const reads = {
     overview: record('overview', { kpis: { executions: 3 }, series: [], services: [] }),
     insights: record('insights', []),
+    impact: record('impact', []),
     workflows: record('workflows', []),
     workflow: (id: string, hours: number) => {
       calls.push(['workflow', id, hours]);
@@ -79,6 +80,7 @@ describe('dashboard reads', () => {
     for (const url of [
       '/api/dashboard/overview',
       '/api/dashboard/insights',
+      '/api/dashboard/impact',
       '/api/dashboard/workflows',
       '/api/dashboard/workflows/wf-known',
     ]) {
@@ -95,11 +97,13 @@ describe('dashboard reads', () => {
     await api.inject({ method: 'GET', url: '/api/dashboard/overview?hours=6&tenant=acme' });
     await api.inject({ method: 'GET', url: '/api/dashboard/overview' });
     await api.inject({ method: 'GET', url: '/api/dashboard/insights?limit=5' });
+    await api.inject({ method: 'GET', url: '/api/dashboard/impact?tenant=acme' });
     await api.inject({ method: 'GET', url: '/api/dashboard/workflows/wf-known?hours=72' });
     expect(calls).toEqual([
       ['overview', 6, 'acme'],
       ['overview', 24, undefined],
       ['insights', 5, undefined],
+      ['impact', 100, 'acme'],
       ['workflow', 'wf-known', 72],
     ]);
   });
