@@ -268,6 +268,19 @@ const cases: readonly (readonly [string, string, number | null, string])[] = [
     null,
     'config.tls_port',
   ],
+  ['http', 'FetchError: request to http://null/v1/contacts failed', null, 'config.unfilled_placeholder'],
+  [
+    'stripe',
+    'Error: apiKey is required\n    at new Stripe (/app/node_modules/stripe/cjs/stripe.core.js:95:19)',
+    null,
+    'config.credentials_not_set',
+  ],
+  [
+    'google_bigquery',
+    'Not found: Table acme:events.daily was found in location EU but the job was submitted to location US',
+    404,
+    'config.region',
+  ],
   // Unknown field names: the step's field mapping names a field the target does not have.
   [
     'airtable',

@@ -438,7 +438,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7.5,
     match:
-      /(?:unsupported|invalid|unknown|wrong|incorrect|missing) (?:aws )?(?:region|datacenter|data center|data centre)|unsupported location|\bregion[\s'"`]*[\w-]*[\s'"`]*(?:is )?(?:not (?:available|supported|valid|enabled|allowed)|is invalid|is missing|is required)|\blocation[\s'"`]*[\w-]*[\s'"`]*is not (?:available|supported|enabled) for|must specify a region|\bNoRegionError\b|not (?:found|available|supported) in (?:the )?(?:location|region)|was not found in location|(?:wrong|different|another|correct) (?:regional )?(?:API )?(?:endpoint|region|datacenter|data center)|\bLocationNotAvailable|regional (?:API )?endpoint|hosted in (?:the |an? )?[\w-]{2,10} (?:region|data ?cent(?:er|re)|datacenter)|(?:send|direct|make) (?:all )?(?:future )?(?:requests|calls|api calls) to (?:this endpoint|https?:\/\/)|availability zone: ?\[?[a-z]{2}-|(?:key|token|account|credentials?) belongs to (?:the |a |another |a different )?[\w.-]*\s?(?:site|region|data ?cent(?:er|re)|datacenter)|(?:found|available|supported) for (?:the )?location ['"]/i,
+      /(?:unsupported|invalid|unknown|wrong|incorrect|missing) (?:aws )?(?:region|datacenter|data center|data centre)|unsupported location|\bregion[\s'"`]*[\w-]*[\s'"`]*(?:is )?(?:not (?:available|supported|valid|enabled|allowed)|is invalid|is missing|is required)|\blocation[\s'"`]*[\w-]*[\s'"`]*is not (?:available|supported|enabled) for|must specify a region|\bNoRegionError\b|not (?:found|available|supported) in (?:the )?(?:location|region)|was not found in location|(?:wrong|different|another|correct) (?:regional )?(?:API )?(?:endpoint|region|datacenter|data center)|\bLocationNotAvailable|regional (?:API )?endpoint|hosted in (?:the |an? )?[\w-]{2,10} (?:region|data ?cent(?:er|re)|datacenter)|(?:send|direct|make) (?:all )?(?:future )?(?:requests|calls|api calls) to (?:this endpoint|https?:\/\/)|availability zone: ?\[?[a-z]{2}-|found in (?:location|region) [\w-]+ but|submitted to (?:location|region) [\w-]+|set the (?:job )?(?:location|region) to|(?:key|token|account|credentials?) belongs to (?:the |a |another |a different )?[\w.-]*\s?(?:site|region|data ?cent(?:er|re)|datacenter)|(?:found|available|supported) for (?:the )?location ['"]/i,
     note: 'the region, location or datacenter set for the connection does not match where the resource or API lives',
     fix: "Set the connection's region/location (or the regional base URL) to the one the account or resource belongs to, as named in the error, then re-run.",
   },
@@ -507,7 +507,7 @@ export const configKeywordRules: readonly KeywordRule[] = [
     class: 'config',
     weight: 7,
     match:
-      /Unable to locate credentials|\bNoCredentialsError\b|(?:does not have|has no|without) any credentials|no credentials (?:set|configured|selected|were provided)|credentials (?:are |were )?not (?:set|configured|selected)|Missing credentials in config|\bsecret ["'`]?[\w./-]+["'`]? (?:not found|does not exist)|can't find the specified secret|(?:could not load|unable to load|not find) (?:the )?default credentials|default credentials (?:were )?not found|\bCredentialUnavailable(?:Error)?\b|credential (?:is )?unavailable|authentication unavailable|Resolved credential object is not valid|(?:which|that) is not set by default/i,
+      /Unable to locate credentials|\bNoCredentialsError\b|(?:does not have|has no|without) any credentials|no credentials (?:set|configured|selected|were provided)|credentials (?:are |were )?not (?:set|configured|selected)|Missing credentials in config|\bsecret ["'`]?[\w./-]+["'`]? (?:not found|does not exist)|can't find the specified secret|(?:could not load|unable to load|not find) (?:the )?default credentials|default credentials (?:were )?not found|\bCredentialUnavailable(?:Error)?\b|credential (?:is )?unavailable|authentication unavailable|Resolved credential object is not valid|(?:which|that) is not set by default|(?:client )?password must be a string|(?:is required|must be (?:set|provided)|was not provided)[^\n]{0,80}\n\s*at new (?!Promise\b)[A-Z]\w*/i,
     note: 'no credentials are configured for this step (nothing was rejected: none was sent)',
     fix: 'Select or create the credentials for this step (or set the secret/variable it reads), then re-run.',
   },
@@ -545,7 +545,8 @@ export const configKeywordRules: readonly KeywordRule[] = [
     id: 'config.unfilled_placeholder',
     class: 'config',
     weight: 8,
-    match: /\{\{[^{}\n]{1,60}\}\}|\$\{[A-Za-z_][\w.-]*\}/,
+    match:
+      /\{\{[^{}\n]{1,60}\}\}|\$\{[A-Za-z_][\w.-]*\}|\b[a-z][\w+.-]*:\/\/(?:undefined|null|NaN|None)(?=[:/]|$|\s)/,
     note: 'a setting of the step was never filled in: its placeholder reached the provider as text',
     fix: "Fill in the setting (or the upstream value) the placeholder refers to, so the step's URL/name resolves before it is sent, then re-run.",
   },
