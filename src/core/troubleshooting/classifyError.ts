@@ -77,11 +77,14 @@ function classScores(evidence: readonly Evidence[]): Map<ErrorClass, number> {
 }
 
 /**
- * No evidence at all: a 4xx without a recognisable body is most often bad input, anything else
- * (including no status) is treated as a transient provider failure, with near-chance confidence.
+ * No evidence at all: a 4xx without a recognisable body is most often bad input, another status a
+ * transient provider failure. No status and no known wording means nothing came back from the
+ * provider and no network error was seen: the step failed on its own setup (a missing setting, an
+ * unfilled value), which a retry does not change. All with near-chance confidence.
  */
 function fallbackClass(status: number | undefined): ErrorClass {
-  return status !== undefined && status >= 400 && status < 500 ? 'validation' : 'upstream_5xx';
+  if (status === undefined) return 'config';
+  return status >= 400 && status < 500 ? 'validation' : 'upstream_5xx';
 }
 
 /**

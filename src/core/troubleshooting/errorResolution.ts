@@ -156,7 +156,10 @@ export function errorResolution(context: ResolutionContext): Resolution {
       // Never automatic: a retry sends the same settings. The rule's `fix` names the setting.
       return {
         action: 'fix_configuration',
-        instructions: `The step or ${connection} is set up wrongly: ${cause(evidence, 'an endpoint, region, account or API setting does not match')}. ${evidence?.fix ?? "Check the connection's base URL/region/account, API version and enabled services, then re-run."} Retrying with the same settings will keep failing, so the step is not retried.`,
+        instructions:
+          evidence === undefined
+            ? `The step failed before ${name} answered, with an error Pulse does not recognise and no network error: most likely the step's own setup. Check that every setting and credential the step uses is filled in (no empty values or unfilled placeholders), its base URL/region/account, then re-run. The step is not retried automatically.`
+            : `The step or ${connection} is set up wrongly: ${cause(evidence, 'an endpoint, region, account or API setting does not match')}. ${evidence.fix ?? "Check the connection's base URL/region/account, API version and enabled services, then re-run."} Retrying with the same settings will keep failing, so the step is not retried.`,
       };
   }
 }

@@ -195,6 +195,16 @@ describe('classifyError: confidence', () => {
   it('stays near chance when nothing is recognised', () => {
     expect(classifyError({ service: 'mystery', httpStatus: null, log: 'boom' }).confidence).toBeLessThan(0.2);
   });
+
+  it("does not retry an unrecognised failure that got no answer: the step's own setup is the likely cause", () => {
+    const silent = classifyError({ service: 'mystery', httpStatus: null, log: 'boom' });
+    expect(silent.class).toBe('config');
+    expect(silent.autoResolvable).toBe(false);
+    expect(silent.resolution.instructions).toContain('does not recognise');
+    // With an answer from the service, the status still decides.
+    expect(classifyError({ service: 'mystery', httpStatus: 503, log: 'boom' }).class).toBe('upstream_5xx');
+    expect(classifyError({ service: 'mystery', httpStatus: 400, log: 'boom' }).class).toBe('validation');
+  });
 });
 
 const manualActions = new Set([
