@@ -1,72 +1,134 @@
-// Insert paths into embedded chDB, side by side on the same rows: the loaders' cost per row
-// without Kafka. Prints wall time and main-thread CPU per path and table.
+// Insert paths into embedded chDB side by side, on the same rows of `workflow_executions`: the
+// loaders' cost per row without Kafka. For each path: wall time, CPU of the whole process (chDB
+// parses on its own threads) and of the main thread, per insert.
 //
-// Usage: node src/bench/insertBench.ts [--rows 20000] [--rounds 5]
-import { rmSync } from 'node:fs';
+//   client-json     @clickhouse/client over chdb's connection, JSONEachRow (the loaders until
+//                   issue 10)
+//   raw-json        chdb's raw insert, JSONEachRow in one Buffer
+//   raw-compact     chdb's raw insert, JSONCompactEachRow (what ClickHouseStore.insert does now)
+//   raw-tsv         chdb's raw insert, TabSeparated built in JS
+//
+// Usage: node src/bench/insertBench.ts [--rows 20000] [--rounds 4]
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
-import { migrate } from '../adapters/clickhouse/migrations.ts';
-import { parseConfig } from '../config.ts';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { compactEachRow } from '../adapters/clickhouse/compactEachRow.ts';
+import { splitStatements } from '../adapters/clickhouse/migrations.ts';
 import { simulateExecution, simulateWorkflows } from '../core/demo/executionSimulator.ts';
-import { executionRow } from '../core/executionRow.ts';
-import { WindowOperator } from '../core/metrics/windowOperator.ts';
-import { metricsRow } from '../core/metrics/metricsRow.ts';
-import type { ExecutionEvent } from '../core/executionEvent.ts';
+import { executionRow, type ExecutionRow } from '../core/executionRow.ts';
 import { seededRandom } from '../core/seededRandom.ts';
 import { flag } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ROWS = flag('rows', 20_000);
-const ROUNDS = flag('rounds', 5);
+const ROUNDS = flag('rounds', 4);
 
-function events(count: number): ExecutionEvent[] {
+function rows(count: number, prefix: string): ExecutionRow[] {
   const workflows = simulateWorkflows({ tenants: 5, workflows: 200, seed: 11 });
   const random = seededRandom(12);
-  const out: ExecutionEvent[] = [];
+  const out: ExecutionRow[] = [];
   let clock = Date.UTC(2026, 10, 1);
   for (let run = 0; out.length < count; run++) {
     const workflow = workflows[run % workflows.length];
     if (workflow === undefined) break;
-    out.push(...simulateExecution(workflow, `ib-${run}`, clock, random));
+    for (const e of simulateExecution(workflow, `${prefix}-${run}`, clock, random))
+      out.push(executionRow(e, { partition: 0, offset: String(out.length) }));
     clock += 7;
   }
   return out.slice(0, count);
 }
 
-const input = events(ROWS * 4);
-const executionRows = input
-  .slice(0, ROWS)
-  .map((e, i) => executionRow(e, { partition: 0, offset: String(i) }));
-const operator = new WindowOperator({ idleTimeoutMs: null });
-const state = operator.initialState();
-const windows = operator.applyBatch(state, input).emitted;
-const metricsRows = windows
-  .slice(0, ROWS)
-  .map((w, i) => metricsRow({ ...w, inputPartition: 0 }, { partition: 0, offset: String(i) }));
+const tsvText = (v: string): string =>
+  v.replace(/[\\\t\n]/g, (ch) => (ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\\\'));
+const mapText = (m: Record<string, string>): string =>
+  `{${Object.entries(m)
+    .map(([k, v]) => `'${k.replace(/[\\']/g, '\\$&')}':'${v.replace(/[\\']/g, '\\$&')}'`)
+    .join(',')}}`;
+
+function tsv(batch: readonly ExecutionRow[], columns: readonly string[]): Buffer {
+  const lines = batch.map((row) =>
+    columns
+      .map((column) => {
+        const v = (row as unknown as Record<string, unknown>)[column];
+        if (v === null || v === undefined) return '\\N';
+        if (column === 'attributes') return tsvText(mapText(v as Record<string, string>));
+        if (column === 'occurred_at') return (v as string).slice(0, 10) + ' ' + (v as string).slice(11, 23);
+        if (typeof v === 'string') return tsvText(v);
+        return typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+      })
+      .join('\t'),
+  );
+  return Buffer.from(lines.join('\n'), 'utf8');
+}
 
 const dir = path.join(os.tmpdir(), `pulse-insert-bench-${process.pid}`);
-const config = parseConfig({ ...process.env, PULSE_CHDB_PATH: dir, CLICKHOUSE_DATABASE: 'ib' });
-const store = await ClickHouseStore.open(config, root);
-await migrate(store, root);
+rmSync(dir, { recursive: true, force: true });
+const { createChdbConnection } = await import('chdb/connection');
+const connection = createChdbConnection({ path: dir });
+const client: ClickHouseClient = createClient({ connection } as Parameters<typeof createClient>[0]);
+await connection.chdb.queryAsync('CREATE DATABASE IF NOT EXISTS ib');
+const ddl = splitStatements(
+  readFileSync(path.join(root, 'infra/clickhouse/migrations/0001_workflow_executions.sql'), 'utf8'),
+)[0];
+if (ddl === undefined) throw new Error('no CREATE TABLE in 0001_workflow_executions.sql');
+await connection.chdb.queryAsync(ddl.replaceAll('{db}', 'ib'));
 
-let seq = 0;
-for (const [table, rows] of [
-  ['workflow_executions', executionRows],
-  ['workflow_metrics_1m', metricsRows],
-] as const) {
+const settings = { insert_deduplicate: 1, date_time_input_format: 'best_effort' } as const;
+let token = 0;
+const paths: Record<string, (batch: ExecutionRow[]) => Promise<unknown>> = {
+  'client-json': (batch) =>
+    client.insert({
+      table: 'ib.workflow_executions',
+      values: batch,
+      format: 'JSONEachRow',
+      clickhouse_settings: { ...settings, insert_deduplication_token: `t${token++}` },
+    }),
+  'raw-json': (batch) =>
+    connection.chdb.rawInsert({
+      table: 'ib.workflow_executions',
+      values: Buffer.from(batch.map((r) => JSON.stringify(r)).join('\n'), 'utf8'),
+      format: 'JSONEachRow',
+      settings: { ...settings, insert_deduplication_token: `t${token++}` },
+    }),
+  'raw-compact': (batch) =>
+    connection.chdb.rawInsert({
+      table: 'ib.workflow_executions',
+      ...compactEachRow(batch as unknown as Record<string, unknown>[]),
+      format: 'JSONCompactEachRow',
+      settings: { ...settings, insert_deduplication_token: `t${token++}` },
+    }),
+  'raw-tsv': (batch) => {
+    const columns = Object.keys(batch[0] ?? {});
+    return connection.chdb.rawInsert({
+      table: 'ib.workflow_executions',
+      columns,
+      values: tsv(batch, columns),
+      format: 'TSV',
+      settings: { ...settings, date_time_input_format: 'basic', insert_deduplication_token: `t${token++}` },
+    });
+  },
+};
+
+const ms = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+for (const [name, insert] of Object.entries(paths)) {
   for (let round = 0; round < ROUNDS; round++) {
-    const cpu = process.threadCpuUsage();
+    // Fresh ids each round, so that no merge collapses rows and every insert writes a new part.
+    const batch = rows(ROWS, `${name}-${round}`);
+    const cpu = process.cpuUsage();
+    const mainCpu = process.threadCpuUsage();
     const started = performance.now();
-    await store.insert(table, rows as unknown as Record<string, unknown>[], { dedupToken: `ib-${seq++}` });
-    const ms = performance.now() - started;
-    const used = process.threadCpuUsage(cpu);
-    const [count] = await store.query<{ n: string }>(`SELECT count() AS n FROM ib.${table}`);
+    await insert(batch);
+    const wall = performance.now() - started;
     process.stdout.write(
-      `${table.padEnd(22)} ${rows.length} rows  ${ms.toFixed(0).padStart(5)} ms wall  ${((used.user + used.system) / 1000).toFixed(0).padStart(5)} ms main-thread CPU  ${Math.round((rows.length / ms) * 1000)} rows/s  (table holds ${count?.n})\n`,
+      `${name.padEnd(12)} ${batch.length} rows  wall ${wall.toFixed(0).padStart(5)} ms  process CPU ${ms(process.cpuUsage(cpu)).toFixed(0).padStart(5)} ms  main thread ${ms(process.threadCpuUsage(mainCpu)).toFixed(0).padStart(5)} ms\n`,
     );
   }
 }
-await store.close();
+const result = await connection.chdb.queryAsync('SELECT count() FROM ib.workflow_executions', {
+  format: 'CSV',
+});
+process.stdout.write(`rows in the table: ${result.text().trim()} (expected ${4 * ROUNDS * ROWS})\n`);
+await client.close();
 rmSync(dir, { recursive: true, force: true });
