@@ -11,6 +11,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'pipelines/**/*.test.ts'],
           environment: 'node',
+          // A hang guard, not a speed target: some engine tests fold a week of windows and take
+          // seconds when the two cores are shared; vitest's 5 s default made them fail at random.
+          testTimeout: 60_000,
         },
       },
       {

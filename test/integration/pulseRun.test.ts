@@ -232,7 +232,13 @@ describe('pulse run with no flags', () => {
     clearInterval(rssTimer);
     expect(after).toBeGreaterThan(before);
     expect(healthTimes.length).toBeGreaterThan(20);
-    expect(Math.max(...healthTimes)).toBeLessThan(100);
+    // Not a speed target (npm run bench:api measures /health latency): a /health held up by the
+    // runaway queries would wait for their 3 s limit, so anything well under that shows it was not.
+    const slowest = Math.max(...healthTimes);
+    process.stdout.write(
+      `/health during runaway queries: ${String(healthTimes.length)} probes, slowest ${slowest.toFixed(0)} ms\n`,
+    );
+    expect(slowest).toBeLessThan(1000);
     expect(peakRss).toBeLessThan(2048);
   });
 
