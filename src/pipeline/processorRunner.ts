@@ -70,6 +70,8 @@ export interface ProcessorHandle {
 
 /** Regular snapshots of all partitions take at most 1/SNAPSHOT_SPACING of the thread's time. */
 const SNAPSHOT_SPACING = 20;
+/** …but never more than this many snapshot periods apart. */
+const SNAPSHOT_SPACING_CAP = 12;
 
 function isConcurrentTransactions(error: unknown): boolean {
   return (
@@ -315,7 +317,11 @@ export async function startProcessor<State, In, Out>(deps: {
         state: definition.snapshot(run.state),
       } satisfies Snapshot);
       const took = performance.now() - started;
-      run.snapshotSpacingMs = took * SNAPSHOT_SPACING * Math.max(1, runs.size);
+      // Capped, so that a slow Redis cannot stretch the replay after a crash without bound.
+      run.snapshotSpacingMs = Math.min(
+        took * SNAPSHOT_SPACING * Math.max(1, runs.size),
+        SNAPSHOT_SPACING_CAP * options.snapshotEveryMs,
+      );
       run.committedBatches = 0;
       run.lastSnapshotAt = Date.now();
       metrics.add('snapshots_total', 1);
