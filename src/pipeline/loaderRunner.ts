@@ -55,6 +55,12 @@ interface PartitionBuffer {
   committed: bigint;
   /** whether the committed intent was read since the last assignment */
   intentChecked: boolean;
+  /**
+   * The range whose intent is committed and whose insert may have landed, until its offsets are
+   * committed: a retry after a transient failure (the DLQ send, the final commit) must insert
+   * exactly this range again, with its token, never a longer one.
+   */
+  pending: Intent | null;
 }
 
 export interface LoaderHandle {
@@ -115,6 +121,7 @@ export async function startLoader<Row>(deps: {
         fetchedThrough: -1n,
         committed: -1n,
         intentChecked: false,
+        pending: null,
       };
       buffers.set(partition, buffer);
     }
@@ -142,39 +149,69 @@ export async function startLoader<Row>(deps: {
   /** Flushes the partition's buffer once; returns false when it has to wait for more messages. */
   async function flushOnce(partition: number): Promise<boolean> {
     const buffer = bufferOf(partition);
+    // Messages fetched again after a rebalance while a flush of theirs was finishing are in.
+    if (buffer.committed >= 0n) {
+      const stale = buffer.messages.findIndex((m) => BigInt(m.offset) >= buffer.committed);
+      if (stale !== 0) buffer.messages = stale === -1 ? [] : buffer.messages.slice(stale);
+    }
     const messages = buffer.messages;
     const first = messages[0];
     if (first === undefined) return true;
-    // Only the first flush after an assignment can meet an intent left by a crashed attempt.
-    const intent = buffer.intentChecked ? undefined : await committedIntent(partition);
-    buffer.intentChecked = true;
     let to: bigint;
-    if (intent !== undefined && intent.from === first.offset) {
-      // A previous attempt at this range may have inserted already: rebuild exactly that range.
-      to = BigInt(intent.to);
-      const last = messages.at(-1);
-      if (last === undefined || BigInt(last.offset) < to) {
-        buffer.intentChecked = false;
-        return false;
-      }
+    /** an earlier attempt at this range may have inserted it (a crash or a failure after the insert) */
+    let retried = true;
+    const pending = buffer.pending;
+    if (pending !== null && pending.from === first.offset) {
+      // Retrying a range whose insert may have landed: the same range, so the same token.
+      to = BigInt(pending.to);
     } else {
-      const end = messages[Math.min(messages.length, options.batchMax) - 1] ?? first;
-      to = BigInt(end.offset);
-      await consumer.commitOffsets([
-        {
-          topic: options.inputTopic,
-          partition,
-          offset: first.offset,
-          metadata: `${INTENT_PREFIX}${first.offset}-${end.offset}`,
-        },
-      ]);
+      // Only the first flush after an assignment can meet an intent left by a crashed attempt.
+      const intent = buffer.intentChecked ? undefined : await committedIntent(partition);
+      buffer.intentChecked = true;
+      if (intent !== undefined && intent.from === first.offset) {
+        // A previous attempt at this range may have inserted already: rebuild exactly that range.
+        to = BigInt(intent.to);
+        const last = messages.at(-1);
+        if (last === undefined || BigInt(last.offset) < to) {
+          buffer.intentChecked = false;
+          return false;
+        }
+      } else {
+        const end = messages[Math.min(messages.length, options.batchMax) - 1] ?? first;
+        to = BigInt(end.offset);
+        retried = false;
+        await consumer.commitOffsets([
+          {
+            topic: options.inputTopic,
+            partition,
+            offset: first.offset,
+            metadata: `${INTENT_PREFIX}${first.offset}-${end.offset}`,
+          },
+        ]);
+      }
+      buffer.pending = { from: first.offset, to: to.toString() };
     }
     const count = messages.findIndex((m) => BigInt(m.offset) > to);
     const chunk = count === -1 ? messages.slice() : messages.slice(0, count);
     const decoded = await decodeAll(chunk);
     const prepared = prepareChunk(definition, partition, decoded);
     const token = `${options.groupId}:${options.inputTopic}:${partition}:${first.offset}-${to}`;
-    await store.insert(definition.table, prepared.rows as Record<string, unknown>[], { dedupToken: token });
+    // The token makes a repeated insert a no-op; a range that is already whole in the table is not
+    // sent at all, which also covers a part that landed while its deduplication entry was lost
+    // with a killed process (the chaos soak saw a range inserted twice after a SIGKILL).
+    const present = retried
+      ? await store.rowsFromSource(definition.table, partition, BigInt(first.offset), to)
+      : 0;
+    if (present > 0 && present >= prepared.rows.length) {
+      log.warn('range already in ClickHouse; not inserting it again', {
+        partition,
+        from: first.offset,
+        to: to.toString(),
+        rows: present,
+      });
+    } else {
+      await store.insert(definition.table, prepared.rows as Record<string, unknown>[], { dedupToken: token });
+    }
     if (prepared.rejected.length > 0) {
       const byOffset = new Map(chunk.map((m) => [m.offset, m]));
       await sendInChunks(
@@ -202,6 +239,7 @@ export async function startLoader<Row>(deps: {
     await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: (to + 1n).toString() }]);
     metrics.committed();
     buffer.committed = to + 1n;
+    buffer.pending = null;
     // A rebalance during the flush replaced the buffer: what it holds now is not ours to trim.
     if (buffer.messages !== messages) return true;
     buffer.messages = messages.slice(chunk.length);
@@ -262,6 +300,7 @@ export async function startLoader<Row>(deps: {
               buffer.fetchedThrough = -1n;
               buffer.committed = -1n;
               buffer.intentChecked = false;
+              buffer.pending = null;
               if (buffer.paused) {
                 buffer.paused = false;
                 consumer.resume([{ topic: options.inputTopic, partitions: [partition] }]);
@@ -299,6 +338,7 @@ export async function startLoader<Row>(deps: {
     const lastBuffered = buffer.messages.at(-1)?.offset;
     for (const message of batch.messages) {
       if (lastBuffered !== undefined && BigInt(message.offset) <= BigInt(lastBuffered)) continue;
+      if (buffer.committed >= 0n && BigInt(message.offset) < buffer.committed) continue;
       if (buffer.messages.length === 0) buffer.firstReceivedAt = Date.now();
       buffer.messages.push(message);
     }
@@ -339,6 +379,7 @@ export async function startLoader<Row>(deps: {
       buffer.fetchedThrough = -1n;
       buffer.committed = -1n;
       buffer.intentChecked = false;
+      buffer.pending = null;
       if (!assigned.includes(partition)) buffers.delete(partition);
     }
     metrics.add('rebalances_total', 1);

@@ -146,6 +146,28 @@ export class ClickHouseStore {
     }
   }
 
+  /** Rows of a loader's table that came from input offsets [from, to] of a partition. */
+  async rowsFromSource(table: string, partition: number, from: bigint, to: bigint): Promise<number> {
+    try {
+      const result = await this.#client.query({
+        query: `SELECT count() AS n FROM ${this.target.database}.${table}
+                WHERE source_partition = {partition:UInt16} AND source_offset BETWEEN {from:UInt64} AND {to:UInt64}`,
+        query_params: { partition, from: from.toString(), to: to.toString() },
+        format: 'JSONEachRow',
+        clickhouse_settings: this.#settings(),
+      });
+      const [row] = await result.json<{ n: string | number }>();
+      return Number(row?.n ?? 0);
+    } catch (error) {
+      const failure = classify(error, `reading ${table}'s rows of partition ${String(partition)} failed`);
+      // As for an insert: a missing table is an outage (detached, being swapped by a replay).
+      if (errorType(error) === 'UNKNOWN_TABLE') {
+        throw new TransientError(failure.message, { cause: error, code: 'CLICKHOUSE_TABLE_UNAVAILABLE' });
+      }
+      throw failure;
+    }
+  }
+
   async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
     try {
       const result = await this.#client.query({
