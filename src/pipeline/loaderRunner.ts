@@ -109,6 +109,9 @@ export async function startLoader<Row>(deps: {
     return { from, to };
   }
 
+  /** Per partition, the last offset this process has inserted (kept across rebalances). */
+  const insertedThrough = new Map<number, bigint>();
+
   const bufferOf = (partition: number): PartitionBuffer => {
     let buffer = buffers.get(partition);
     if (buffer === undefined) {
@@ -149,6 +152,28 @@ export async function startLoader<Row>(deps: {
   /** Flushes the partition's buffer once; returns false when it has to wait for more messages. */
   async function flushOnce(partition: number): Promise<boolean> {
     const buffer = bufferOf(partition);
+    // Messages this process inserted already come back when kafkajs restarts its consumer before
+    // their offsets were committed (seen in the chaos soak while the broker restarts): they are in
+    // ClickHouse, so only their offsets are left to commit.
+    const done = insertedThrough.get(partition);
+    if (done !== undefined && buffer.messages.length > 0) {
+      const keep = buffer.messages.findIndex((m) => BigInt(m.offset) > done);
+      if (keep !== 0) {
+        log.warn('messages this process already inserted were fetched again; not inserting them twice', {
+          partition,
+          through: done.toString(),
+        });
+        buffer.messages = keep === -1 ? [] : buffer.messages.slice(keep);
+        if (buffer.pending !== null && BigInt(buffer.pending.to) <= done) buffer.pending = null;
+        if (buffer.messages.length === 0 && done + 1n > buffer.committed) {
+          await consumer.commitOffsets([
+            { topic: options.inputTopic, partition, offset: (done + 1n).toString() },
+          ]);
+          metrics.committed();
+          buffer.committed = done + 1n;
+        }
+      }
+    }
     // Messages fetched again after a rebalance while a flush of theirs was finishing are in.
     if (buffer.committed >= 0n) {
       const stale = buffer.messages.findIndex((m) => BigInt(m.offset) >= buffer.committed);
@@ -212,6 +237,7 @@ export async function startLoader<Row>(deps: {
     } else {
       await store.insert(definition.table, prepared.rows as Record<string, unknown>[], { dedupToken: token });
     }
+    insertedThrough.set(partition, to);
     if (prepared.rejected.length > 0) {
       const byOffset = new Map(chunk.map((m) => [m.offset, m]));
       await sendInChunks(
