@@ -97,6 +97,15 @@ export const configSchema = z.object({
     .min(0)
     .default(30_000)
     .describe('An input partition idle this long advances its watermark by wall clock (0 disables).'),
+  PULSE_METRICS_EMIT_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1_000)
+    .refine((ms) => ms === 0 || 60_000 % ms === 0, 'must be 0 or divide the 60 000 ms window')
+    .describe(
+      'Changed windows are emitted each time the watermark crosses a multiple of this: a burst of late events corrects a window once, not once per event (0 emits after every event).',
+    ),
   PULSE_METRICS_CORRECTION_HORIZON_MS: z.coerce
     .number()
     .int()

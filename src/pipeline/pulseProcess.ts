@@ -213,6 +213,7 @@ export async function startPulseProcess(
           idleTimeoutMs:
             config.PULSE_METRICS_IDLE_TIMEOUT_MS === 0 ? null : config.PULSE_METRICS_IDLE_TIMEOUT_MS,
           correctionHorizonMs: config.PULSE_METRICS_CORRECTION_HORIZON_MS,
+          emitEveryMs: config.PULSE_METRICS_EMIT_EVERY_MS,
         }),
       ),
     );

@@ -8,9 +8,13 @@
 //               and every late event folded into it re-emits it as version + 1.
 //   evicted     watermark - end > horizon: dropped; events for it are too late, returned to the
 //               caller (tooLateEvents) and counted, never folded.
-// A window is emitted at most once per call (apply, applyBatch, advance): closing and any
-// corrections landing in the same call coalesce into one record. Whether an event is on time, late
-// or too late depends only on the event sequence, never on how it is cut into batches.
+// Windows are emitted when the watermark crosses a multiple of emitEveryMs (1 s by default), which
+// includes every window end: closing and the corrections that land before the next crossing
+// coalesce into one record. Emission points are thus set by the event sequence alone, never by how
+// it is cut into batches or calls, so a replay reproduces the emitted records (and their versions)
+// one for one, while a window corrected by a burst of late events is emitted once per step of the
+// watermark instead of once per event. With emitEveryMs 0 every call emits what it changed.
+// Whether an event is on time, late or too late depends only on the event sequence.
 //
 // State is mutated in place and returned (copying per event would defeat the throughput target);
 // treat the passed-in state as consumed. Nothing here reads a clock: wall time comes in via advance.
@@ -44,6 +48,12 @@ export interface WindowOperatorConfig extends WindowLimits, WatermarkOptions {
   readonly maxEventTimeAheadMs: number | null;
   /** Closed windows accept corrections while watermark - windowEnd <= this. Default 3 600 000. */
   readonly correctionHorizonMs: number;
+  /**
+   * Changed windows are emitted when the watermark crosses a multiple of this (a divisor of
+   * windowMs, so closings are never delayed); late corrections wait for the next crossing. 0 emits
+   * at the end of every call. Default 1 000.
+   */
+  readonly emitEveryMs: number;
 }
 
 export const DEFAULT_WINDOW_OPERATOR_CONFIG: WindowOperatorConfig = {
@@ -52,6 +62,7 @@ export const DEFAULT_WINDOW_OPERATOR_CONFIG: WindowOperatorConfig = {
   idleTimeoutMs: 30_000,
   maxEventTimeAheadMs: null,
   correctionHorizonMs: 3_600_000,
+  emitEveryMs: 1_000,
   topErrorClasses: 10,
   maxTrackedErrorClasses: 256,
   sketchAlpha: DEFAULT_SKETCH_ALPHA,
@@ -77,6 +88,8 @@ export interface WindowOperatorSnapshot {
   readonly tooLateEvents: number;
   /** Open and kept closed windows, ordered by windowStart then identity. */
   readonly windows: readonly WindowAggregateJSON[];
+  /** Windows changed since the last emission ([windowStart, id]), emitted at the next crossing. */
+  readonly pending?: readonly (readonly [number, string])[];
 }
 
 // All windows of one window start, nested by id so the hot path looks up the event's own strings
@@ -164,14 +177,16 @@ export class WindowOperator {
   ): WindowOperatorResult<E> {
     checkEventTime(event, 0);
     const tooLate: E[] = [];
+    const before = state.clock.watermark;
     this.#fold(state, event, tooLate);
     if (offset !== undefined) state.lastOffset = offset;
-    return { state, emitted: this.#emit(state), tooLateEvents: tooLate };
+    const emitted = this.#crossed(before, state.clock.watermark) ? this.#emit(state) : [];
+    return { state, emitted, tooLateEvents: tooLate };
   }
 
   /**
-   * Applies events in order; `lastOffset` is the offset of the last one. Re-emissions of a window
-   * within the batch coalesce into one record.
+   * Applies events in order; `lastOffset` is the offset of the last one. Emits exactly what applying
+   * them one at a time would (with emitEveryMs 0: once, at the end of the batch).
    */
   applyBatch<E extends MetricInput>(
     state: WindowOperatorState,
@@ -181,18 +196,35 @@ export class WindowOperator {
     // Validate up front so a bad event cannot leave the state half-applied.
     for (let i = 0; i < events.length; i++) checkEventTime(events[i] as E, i);
     const tooLate: E[] = [];
-    for (let i = 0; i < events.length; i++) this.#fold(state, events[i] as E, tooLate);
+    const emitted: WindowMetrics[] = [];
+    const every = this.config.emitEveryMs;
+    for (let i = 0; i < events.length; i++) {
+      const before = state.clock.watermark;
+      this.#fold(state, events[i] as E, tooLate);
+      if (every > 0 && this.#crossed(before, state.clock.watermark)) {
+        for (const w of this.#emit(state)) emitted.push(w);
+      }
+    }
+    if (every === 0) for (const w of this.#emit(state)) emitted.push(w);
     if (lastOffset !== undefined) state.lastOffset = lastOffset;
-    return { state, emitted: this.#emit(state), tooLateEvents: tooLate };
+    return { state, emitted, tooLateEvents: tooLate };
   }
 
   /** Wall-clock tick (call it periodically, e.g. every second): idle advancement and closing. */
   advance(state: WindowOperatorState, nowMs: number): WindowOperatorResult<never> {
     if (!Number.isFinite(nowMs)) throw new RangeError(`advance needs a finite nowMs, got ${nowMs}`);
+    const before = state.clock.watermark;
     const w = state.clock.tick(nowMs);
     if (w >= state.nextCloseEnd || w - state.nextEvictEnd > this.config.correctionHorizonMs)
       this.#sweep(state, w);
-    return { state, emitted: this.#emit(state), tooLateEvents: NO_EVENTS };
+    const emitted = this.#crossed(before, w) ? this.#emit(state) : [];
+    return { state, emitted, tooLateEvents: NO_EVENTS };
+  }
+
+  /** Whether the watermark's move from `before` to `after` is an emission point. */
+  #crossed(before: number, after: number): boolean {
+    const every = this.config.emitEveryMs;
+    return every === 0 || Math.floor(after / every) > Math.floor(before / every);
   }
 
   snapshot(state: WindowOperatorState): WindowOperatorSnapshot {
@@ -209,6 +241,7 @@ export class WindowOperator {
       lateEvents: state.lateEvents,
       tooLateEvents: state.tooLateEvents,
       windows: aggregates.map((a) => a.toJSON()),
+      pending: [...state.dirty].sort(compareAggregates).map((a) => [a.windowStart, a.id] as const),
     };
   }
 
@@ -264,6 +297,19 @@ export class WindowOperator {
         throw invalid(i, 'step window without its workflow window');
       } else {
         workflow.steps.set(agg.stepId ?? '', agg);
+      }
+    }
+    const pending = new Set((snap.pending ?? []).map(([start, id]) => `${start}\u0000${id}`));
+    if (pending.size > 0) {
+      for (const bucket of state.buckets.values()) {
+        forEachAggregate(bucket, (agg) => {
+          if (pending.delete(`${agg.windowStart}\u0000${agg.id}`)) state.dirty.add(agg);
+        });
+      }
+      if (pending.size > 0) {
+        throw new ValidationError('window operator snapshot', [
+          { path: 'pending', message: `${pending.size} pending windows are not among the windows` },
+        ]);
       }
     }
     return state;
@@ -417,6 +463,9 @@ function checkConfig(c: WindowOperatorConfig): WindowOperatorConfig {
   }
   if (!nonNegative(c.correctionHorizonMs))
     problems.push(`correctionHorizonMs must be >= 0, got ${c.correctionHorizonMs}`);
+  if (!(c.emitEveryMs === 0 || (positiveInt(c.emitEveryMs) && c.windowMs % c.emitEveryMs === 0))) {
+    problems.push(`emitEveryMs must be 0 or a divisor of windowMs (${c.windowMs}), got ${c.emitEveryMs}`);
+  }
   if (!positiveInt(c.topErrorClasses))
     problems.push(`topErrorClasses must be a positive integer, got ${c.topErrorClasses}`);
   if (!positiveInt(c.maxTrackedErrorClasses) || c.maxTrackedErrorClasses < c.topErrorClasses) {
@@ -477,4 +526,6 @@ const snapshotSchema = z.object({
   lateEvents: count,
   tooLateEvents: count,
   windows: z.array(aggregateSchema),
+  // Absent in snapshots taken before emission steps: nothing was pending then.
+  pending: z.array(z.tuple([z.number(), z.string()])).optional(),
 });

@@ -301,7 +301,7 @@ describe('WindowOperator: closing and corrections', () => {
   const at = (s: number): number => T0 + s * 1000;
 
   it('closes a window once the watermark reaches its end, not before', () => {
-    const op = new WindowOperator({ idleTimeoutMs: null });
+    const op = new WindowOperator({ emitEveryMs: 0, idleTimeoutMs: null });
     let r = op.apply(op.initialState(), ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(30) }), '1');
     expect(r.emitted).toEqual([]);
     // Event at 69 s: watermark 59 s, window [0 s, 60 s) stays open.
@@ -322,7 +322,7 @@ describe('WindowOperator: closing and corrections', () => {
   });
 
   it('a late event within the horizon re-emits the window as version 2 with corrected numbers', () => {
-    const op = new WindowOperator({ idleTimeoutMs: null });
+    const op = new WindowOperator({ emitEveryMs: 0, idleTimeoutMs: null });
     let r = op.applyBatch(op.initialState(), [
       ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(5), durationMs: 100, costMicros: 10 }),
       ev({ type: 'WORKFLOW_STARTED', occurredAt: at(75) }),
@@ -354,7 +354,7 @@ describe('WindowOperator: closing and corrections', () => {
   });
 
   it('coalesces corrections of one window within a batch into a single re-emission', () => {
-    const op = new WindowOperator({ idleTimeoutMs: null });
+    const op = new WindowOperator({ emitEveryMs: 0, idleTimeoutMs: null });
     const setup = (): ReturnType<WindowOperator['applyBatch']> =>
       op.applyBatch(op.initialState(), [
         ev({ type: 'STEP_COMPLETED', occurredAt: at(5) }),
@@ -386,7 +386,7 @@ describe('WindowOperator: closing and corrections', () => {
   });
 
   it('a window closing and being corrected in the same batch is emitted once', () => {
-    const op = new WindowOperator({ idleTimeoutMs: null });
+    const op = new WindowOperator({ emitEveryMs: 0, idleTimeoutMs: null });
     const r = op.applyBatch(op.initialState(), [
       ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(5) }),
       ev({ type: 'WORKFLOW_STARTED', occurredAt: at(75) }),
@@ -397,7 +397,7 @@ describe('WindowOperator: closing and corrections', () => {
   });
 
   it('a late event for a window that had no events creates and emits it', () => {
-    const op = new WindowOperator({ idleTimeoutMs: null });
+    const op = new WindowOperator({ emitEveryMs: 0, idleTimeoutMs: null });
     let r = op.applyBatch(op.initialState(), [ev({ type: 'WORKFLOW_STARTED', occurredAt: at(200) })]);
     r = op.apply(r.state, ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(30), tenantId: 't9' }));
     expect(r.emitted).toHaveLength(1);
@@ -412,7 +412,7 @@ describe('WindowOperator: closing and corrections', () => {
 
   it('beyond the correction horizon events are counted and returned, never folded', () => {
     const horizon = 5 * MINUTE;
-    const op = new WindowOperator({ idleTimeoutMs: null, correctionHorizonMs: horizon });
+    const op = new WindowOperator({ emitEveryMs: 0, idleTimeoutMs: null, correctionHorizonMs: horizon });
     let r = op.applyBatch(op.initialState(), [
       ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(5) }),
       ev({ type: 'WORKFLOW_STARTED', occurredAt: at(75) }),
@@ -476,12 +476,65 @@ describe('WindowOperator: closing and corrections', () => {
   });
 });
 
+describe('WindowOperator: emission steps', () => {
+  const at = (s: number): number => T0 + s * 1000;
+
+  it('holds corrections until the watermark crosses the next step, then emits them as one record', () => {
+    const op = new WindowOperator({ idleTimeoutMs: null }); // emitEveryMs 1 000
+    let r = op.applyBatch(op.initialState(), [
+      ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(5) }),
+      ev({ type: 'WORKFLOW_STARTED', occurredAt: at(75) }),
+    ]);
+    // Watermark 65 s: the window end (60 s) is a step, so closing is never held back.
+    expect(r.emitted).toMatchObject([{ windowStart: T0, version: 1, executions: 1 }]);
+    r = op.apply(r.state, ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(10) }));
+    r = op.apply(r.state, ev({ type: 'WORKFLOW_FAILED', occurredAt: at(20) }));
+    // Watermark 65.5 s: still inside the step that began at 65 s.
+    r = op.apply(r.state, ev({ type: 'WORKFLOW_STARTED', occurredAt: at(75.5) }));
+    expect(r.emitted).toEqual([]);
+    // Held corrections survive a snapshot.
+    const restored = op.restore(JSON.parse(JSON.stringify(op.snapshot(r.state))) as unknown);
+    r = op.apply(restored, ev({ type: 'WORKFLOW_STARTED', occurredAt: at(76) }));
+    expect(r.emitted).toMatchObject([
+      { windowStart: T0, version: 2, executions: 3, failures: 1, lateEvents: 2, eventCount: 3 },
+    ]);
+  });
+
+  it('emits the same records whatever the batching: one call per event or any batches', () => {
+    fc.assert(
+      fc.property(
+        // Jitter beyond the allowed lateness: windows are corrected, often several times a step.
+        fc.array(jitteredEventArb(5 * MINUTE, 2 * MINUTE), { minLength: 1, maxLength: 250, size: 'max' }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 10 }),
+        (items, batchSizes) => {
+          const op = new WindowOperator({ idleTimeoutMs: null });
+          const events = inJitteredOrder(items);
+          const oneByOne = runSteps(
+            op,
+            events.map((e) => ({ kind: 'batch' as const, events: [e] })),
+          );
+          const batched = runSteps(op, chunk(events, batchSizes));
+          expect(sameJSON(batched.emitted, oneByOne.emitted)).toBe(true);
+          expect(sameJSON(op.snapshot(batched.state), op.snapshot(oneByOne.state))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('needs a step that divides the window, so that closing is never delayed', () => {
+    expect(() => new WindowOperator({ emitEveryMs: 7_000 })).toThrow(ConfigError);
+    expect(() => new WindowOperator({ emitEveryMs: -1 })).toThrow(ConfigError);
+    expect(new WindowOperator({ emitEveryMs: 15_000 }).config.emitEveryMs).toBe(15_000);
+  });
+});
+
 describe('WindowOperator: idle partitions', () => {
   const IDLE = 30_000;
   const WALL = T0 + 10 * MINUTE;
 
   it('advances an idle partition by wall clock and closes its windows', () => {
-    const op = new WindowOperator({ idleTimeoutMs: IDLE });
+    const op = new WindowOperator({ emitEveryMs: 0, idleTimeoutMs: IDLE });
     let r = op.apply(op.initialState(), ev({ type: 'WORKFLOW_COMPLETED', occurredAt: T0 + 5000 }));
     expect(op.advance(r.state, WALL).emitted).toEqual([]); // activity seen: the idle clock starts now
     expect(op.advance(r.state, WALL + IDLE - 1).emitted).toEqual([]); // not idle long enough
