@@ -72,8 +72,10 @@ export const configSchema = z.object({
     .default(5000)
     .describe('Largest number of events one loader insert carries.'),
   PULSE_LOADER_FLUSH_MS: positiveInt
-    .default(500)
-    .describe('Longest time a loader holds consumed events before inserting them.'),
+    .default(200)
+    .describe(
+      'Longest time a loader holds consumed events before inserting them: sets the event-to-row latency (p99 about twice this) against the number of inserts.',
+    ),
   PULSE_CONSUMER_SESSION_TIMEOUT_MS: z.coerce
     .number()
     .int()
