@@ -11,14 +11,15 @@
 // - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
 //   in-memory state never runs ahead of what Kafka committed.
 import { Partitioners } from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Message } from 'kafkajs';
 import { sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
 import type { RedisState } from '../adapters/redis/redisState.ts';
-import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
+import type { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { deadLetterMessage } from './deadLetters.ts';
+import { inputDecoder } from './inputDecoder.ts';
 import { runInputs, type ProcessorDefinition } from './processorDefinition.ts';
 import type { StageMetrics } from './stageMetrics.ts';
 
@@ -192,55 +193,7 @@ export async function startProcessor<State, In, Out>(deps: {
     return from;
   }
 
-  type Decoded =
-    | { readonly value: In }
-    | {
-        readonly rejected: {
-          stage: 'decode' | 'validate';
-          errorClass: string;
-          reason: string;
-          message: string;
-        };
-      };
-
-  /**
-   * Decodes and parses one input; a Promise only when its schema must first be fetched from the
-   * registry (once per schema id), so that the hot path costs no microtask per message.
-   */
-  function decode(message: KafkaMessage): Decoded | Promise<Decoded> {
-    try {
-      const known = registry.decodeKnown(message.value);
-      if (known === undefined) {
-        return registry.decode(message.value).then(parse, rejectUndecodable);
-      }
-      return parse(known);
-    } catch (error) {
-      return rejectUndecodable(error);
-    }
-  }
-
-  function parse(decoded: unknown): Decoded {
-    const parsed = definition.parse(decoded);
-    if (parsed.ok) return { value: parsed.value };
-    metrics.add('invalid_inputs_total', 1, { reason: 'validation' });
-    return {
-      rejected: {
-        stage: 'validate',
-        errorClass: 'ValidationError',
-        reason: parsed.reason,
-        message: parsed.reason,
-      },
-    };
-  }
-
-  function rejectUndecodable(error: unknown): Decoded {
-    if (!(error instanceof DecodeError)) throw error;
-    // Without a dead-letter topic this stage counts and skips it (its source's loader keeps it).
-    metrics.add('invalid_inputs_total', 1, { reason: error.reason });
-    return {
-      rejected: { stage: 'decode', errorClass: error.name, reason: error.reason, message: error.message },
-    };
-  }
+  const decode = inputDecoder(registry, definition, metrics);
 
   async function commit(
     partition: number,

@@ -59,6 +59,17 @@ function classify(error: unknown, what: string): Error {
   return new TransientError(`${what}: ${message}`, { cause: error, code: 'CLICKHOUSE_UNAVAILABLE' });
 }
 
+/**
+ * As `classify`, for a loader's own table: a missing table is an outage (detached, being swapped by
+ * a replay), not bad input, so the loader pauses and retries until it is back.
+ */
+function classifyLoaderTable(error: unknown, what: string): Error {
+  const failure = classify(error, what);
+  return errorType(error) === 'UNKNOWN_TABLE'
+    ? new TransientError(failure.message, { cause: error, code: 'CLICKHOUSE_TABLE_UNAVAILABLE' })
+    : failure;
+}
+
 export class ClickHouseStore {
   readonly target: ClickHouseTarget;
   readonly #client: ClickHouseClient;
@@ -159,12 +170,7 @@ export class ClickHouseStore {
       const [row] = await result.json<{ n: string | number }>();
       return Number(row?.n ?? 0);
     } catch (error) {
-      const failure = classify(error, `reading ${table}'s rows of partition ${String(partition)} failed`);
-      // As for an insert: a missing table is an outage (detached, being swapped by a replay).
-      if (errorType(error) === 'UNKNOWN_TABLE') {
-        throw new TransientError(failure.message, { cause: error, code: 'CLICKHOUSE_TABLE_UNAVAILABLE' });
-      }
-      throw failure;
+      throw classifyLoaderTable(error, `reading ${table}'s rows of partition ${String(partition)} failed`);
     }
   }
 
@@ -205,7 +211,7 @@ export class ClickHouseStore {
       }
       await this.#client.insert({
         table: `${this.target.database}.${table}`,
-        values: rows as Record<string, unknown>[],
+        values: rows,
         format: 'JSONEachRow',
         clickhouse_settings: this.#settings({
           insert_deduplication_token: options.dedupToken,
@@ -216,13 +222,7 @@ export class ClickHouseStore {
         }),
       });
     } catch (error) {
-      const failure = classify(error, `insert into ${table} failed`);
-      // A missing table during an insert is an outage (detached, being swapped by a replay),
-      // not bad input: the loader pauses and retries until it is back.
-      if (errorType(error) === 'UNKNOWN_TABLE') {
-        throw new TransientError(failure.message, { cause: error, code: 'CLICKHOUSE_TABLE_UNAVAILABLE' });
-      }
-      throw failure;
+      throw classifyLoaderTable(error, `insert into ${table} failed`);
     }
   }
 
