@@ -19,7 +19,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { createKafka, parseBrokers } from '../adapters/kafka/kafkaClient.ts';
 import { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { parseConfig } from '../config.ts';
@@ -30,6 +30,7 @@ import { createLogger, setLogLevel } from '../logger.ts';
 import { startPulseProcess } from '../pipeline/pulseProcess.ts';
 import { stackUp } from '../stack/localStack.ts';
 import { EXECUTIONS_TOPIC, METRICS_TOPIC, topicName } from '../topology/topics.ts';
+import { groupCommitted, preloadHeld, sendAll, topicEnd, until } from './benchEvents.ts';
 import { benchConfig, flag } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,31 +60,6 @@ const say = (line: string, progress = false): void => {
   process.stderr.write((PROFILING ? `${line} (at ${process.hrtime.bigint() / 1000n} µs)` : line) + '\n');
 };
 
-/** Realistic runs from the demo simulator, generated a chunk at a time to keep memory flat. */
-function* eventChunks(count: number, startMs: number, chunk: number): Generator<ExecutionEvent[]> {
-  const workflows = simulateWorkflows({ tenants: 5, workflows: 200, seed: 11 });
-  const random = seededRandom(12);
-  let produced = 0;
-  let run = 0;
-  let clock = startMs;
-  let events: ExecutionEvent[] = [];
-  while (produced < count) {
-    const workflow = workflows[run % workflows.length];
-    if (workflow === undefined) break;
-    for (const e of simulateExecution(workflow, `bench-${run}`, clock, random)) {
-      if (produced >= count) break;
-      events.push(e);
-      produced++;
-    }
-    run++;
-    clock += 7; // ~140 runs per second of event time
-    if (events.length >= chunk || produced >= count) {
-      yield events;
-      events = [];
-    }
-  }
-}
-
 /** Produces N events; returns events/s of the encode + produce loop. */
 async function preload(
   kafka: Kafka,
@@ -94,58 +70,10 @@ async function preload(
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const started = performance.now();
-  await sendAll((record) => producer.send({ ...record, acks: 1 }), topic, encode, startMs);
+  await sendAll(N, (record) => producer.send({ ...record, acks: 1 }), topic, encode, startMs);
   const seconds = (performance.now() - started) / 1000;
   await producer.disconnect();
   return N / seconds;
-}
-
-async function sendAll(
-  send: (record: {
-    topic: string;
-    acks: number;
-    messages: { key: string; value: Buffer }[];
-  }) => Promise<unknown>,
-  topic: string,
-  encode: (e: ExecutionEvent) => Buffer,
-  startMs: number,
-): Promise<void> {
-  const inFlight: Promise<unknown>[] = [];
-  for (const events of eventChunks(N, startMs, 10_000)) {
-    inFlight.push(
-      send({ topic, acks: -1, messages: events.map((e) => ({ key: e.workflowId, value: encode(e) })) }),
-    );
-    if (inFlight.length >= 4) await inFlight.shift();
-  }
-  await Promise.all(inFlight);
-}
-
-/**
- * Sends N events to `topic` in one open transaction: read-committed consumers see none of them
- * until `commit()`, then all at once.
- */
-async function preloadHeld(
-  kafka: Kafka,
-  topic: string,
-  encode: (e: ExecutionEvent) => Buffer,
-  startMs: number,
-): Promise<{ commit: () => Promise<void> }> {
-  const producer = kafka.producer({
-    transactionalId: `bench-held-${randomBytes(4).toString('hex')}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    transactionTimeout: 600_000,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  const transaction = await producer.transaction();
-  await sendAll((record) => transaction.send(record), topic, encode, startMs);
-  return {
-    async commit() {
-      await transaction.commit();
-      await producer.disconnect();
-    },
-  };
 }
 
 async function consumeAll(
@@ -213,23 +141,6 @@ function heapSummary({ profile }: { profile: { head: SamplingNode } }): string {
   ].join('\n');
 }
 
-async function groupCommitted(admin: Admin, groupId: string, topic: string): Promise<bigint> {
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return (entry?.partitions ?? []).reduce((n, p) => n + (BigInt(p.offset) > 0n ? BigInt(p.offset) : 0n), 0n);
-}
-
-async function topicEnd(admin: Admin, topic: string): Promise<bigint> {
-  return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + BigInt(p.high), 0n);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function main(): Promise<void> {
   setLogLevel('warn');
   const log = createLogger({ module: 'bench' });
@@ -294,6 +205,7 @@ async function main(): Promise<void> {
   // use, the detection processor's first latency event stepped every series through a 6-hour gap,
   // one 1.9 s stall of the main thread that set the latency phase's p99.
   const held = await preloadHeld(
+    N,
     kafka,
     e2eInput,
     (e) => registry.encodeKnown(e2eSchemaId, type, e),
