@@ -96,6 +96,24 @@ export async function topicEnd(admin: Admin, topic: string): Promise<bigint> {
   return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + BigInt(p.high), 0n);
 }
 
+/**
+ * Whether the metrics processor has committed its input up to `inputEnd` and the metrics loader
+ * the whole metrics topic (whose end counts up to one transaction marker per partition).
+ */
+export async function metricsPathCommitted(
+  admin: Admin,
+  groupPrefix: string,
+  input: string,
+  inputEnd: bigint,
+  metricsTopic: string,
+): Promise<boolean> {
+  if ((await groupCommitted(admin, `${groupPrefix}.metrics-processor`, input)) < inputEnd) return false;
+  return (
+    (await groupCommitted(admin, `${groupPrefix}.metrics-loader`, metricsTopic)) >=
+    (await topicEnd(admin, metricsTopic)) - 6n
+  );
+}
+
 export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -30,7 +30,14 @@ import { createLogger, setLogLevel } from '../logger.ts';
 import { startPulseProcess } from '../pipeline/pulseProcess.ts';
 import { stackUp } from '../stack/localStack.ts';
 import { EXECUTIONS_TOPIC, METRICS_TOPIC, topicName } from '../topology/topics.ts';
-import { groupCommitted, preloadHeld, sendAll, topicEnd, until } from './benchEvents.ts';
+import {
+  groupCommitted,
+  metricsPathCommitted,
+  preloadHeld,
+  sendAll,
+  topicEnd,
+  until,
+} from './benchEvents.ts';
 import { benchConfig, flag } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -269,10 +276,12 @@ async function main(): Promise<void> {
       const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.workflow_executions`);
       if (Number(row?.n ?? 0) < N) return false;
       // The end offset counts the commit marker; the processor commits past it.
-      if ((await groupCommitted(admin, e2eGroup('metrics-processor'), e2eInput)) < e2eEnd) return false;
-      return (
-        (await groupCommitted(admin, e2eGroup('metrics-loader'), metricsTopic)) >=
-        (await topicEnd(admin, metricsTopic)) - 6n
+      return metricsPathCommitted(
+        admin,
+        e2eConfig.PULSE_CONSUMER_GROUP_PREFIX,
+        e2eInput,
+        e2eEnd,
+        metricsTopic,
       );
     },
     900_000,

@@ -23,7 +23,7 @@ import { createLogger, setLogLevel } from '../logger.ts';
 import { applyAllTopics } from '../pipeline/pulseProcess.ts';
 import { stackUp } from '../stack/localStack.ts';
 import { EXECUTIONS_TOPIC, METRICS_TOPIC, topicName } from '../topology/topics.ts';
-import { groupCommitted, preloadHeld, topicEnd, until } from './benchEvents.ts';
+import { groupCommitted, metricsPathCommitted, preloadHeld, topicEnd, until } from './benchEvents.ts';
 import { benchConfig, flag } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,6 +111,12 @@ async function main(): Promise<void> {
     }),
   ]);
 
+  const groups = config.PULSE_CONSUMER_GROUP_PREFIX;
+  // Nothing may have been loaded before the clock starts (a run that saw its input early would
+  // report an impossible rate).
+  if ((await groupCommitted(admin, `${groups}.archive-loader`, input)) > 0n) {
+    throw new Error('bench: the archive loader committed input before the transaction did');
+  }
   await held.commit();
   const started = performance.now();
   const cpuAtStart = cpuSecondsOf(pid);
@@ -119,17 +125,14 @@ async function main(): Promise<void> {
     if (!exited) rssMax = Math.max(rssMax, memoryOf(pid).rss);
   }, 100);
   process.stderr.write('3/3 whole path: archive loader, metrics processor, metrics loader\n');
+  // Right after the commit the end offsets can still read low: wait until they count the input.
+  await until(async () => (await topicEnd(admin, input)) >= BigInt(N), 30_000, 'the input end offsets');
   const end = await topicEnd(admin, input);
-  const group = (stage: string): string => `${config.PULSE_CONSUMER_GROUP_PREFIX}.${stage}`;
   await until(
     async () => {
       if (exited) throw new Error('bench: pulse run exited during the run');
-      if ((await groupCommitted(admin, group('archive-loader'), input)) < end) return false;
-      if ((await groupCommitted(admin, group('metrics-processor'), input)) < end) return false;
-      return (
-        (await groupCommitted(admin, group('metrics-loader'), metricsTopic)) >=
-        (await topicEnd(admin, metricsTopic)) - 6n
-      );
+      if ((await groupCommitted(admin, `${groups}.archive-loader`, input)) < end) return false;
+      return metricsPathCommitted(admin, groups, input, end, metricsTopic);
     },
     900_000,
     'the whole path',
