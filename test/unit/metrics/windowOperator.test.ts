@@ -522,6 +522,20 @@ describe('WindowOperator: emission steps', () => {
     );
   });
 
+  it('restores a snapshot taken after a held window left the horizon between two steps', () => {
+    const op = new WindowOperator({ idleTimeoutMs: null, correctionHorizonMs: MINUTE });
+    let r = op.applyBatch(op.initialState(), [
+      ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(5) }),
+      // Watermark 120 s: the window [0, 60 s) is exactly one horizon behind, still correctable.
+      ev({ type: 'WORKFLOW_STARTED', occurredAt: at(130) }),
+    ]);
+    r = op.apply(r.state, ev({ type: 'WORKFLOW_COMPLETED', occurredAt: at(10) }));
+    // Watermark 120.001 s: inside the same step, but the held window is evicted now.
+    r = op.apply(r.state, ev({ type: 'WORKFLOW_STARTED', occurredAt: at(130) + 1 }));
+    expect(r.emitted).toEqual([]);
+    expect(() => op.restore(JSON.parse(JSON.stringify(op.snapshot(r.state))) as unknown)).not.toThrow();
+  });
+
   it('needs a step that divides the window, so that closing is never delayed', () => {
     expect(() => new WindowOperator({ emitEveryMs: 7_000 })).toThrow(ConfigError);
     expect(() => new WindowOperator({ emitEveryMs: -1 })).toThrow(ConfigError);
