@@ -136,6 +136,8 @@ export class WindowOperatorState {
   nextEvictEnd = Infinity;
   // Windows to (re-)emit at the end of the current call.
   readonly dirty = new Set<WindowAggregate>();
+  // A held window was evicted between two steps: emit now, so that nothing held is outside `buckets`.
+  evictedHeld = false;
   // Events arrive mostly in the current minute: skip the bucket lookup for them.
   lastBucket: WindowBucket | null = null;
 
@@ -180,7 +182,7 @@ export class WindowOperator {
     const before = state.clock.watermark;
     this.#fold(state, event, tooLate);
     if (offset !== undefined) state.lastOffset = offset;
-    const emitted = this.#crossed(before, state.clock.watermark) ? this.#emit(state) : [];
+    const emitted = this.#due(state, before, state.clock.watermark) ? this.#emit(state) : [];
     return { state, emitted, tooLateEvents: tooLate };
   }
 
@@ -201,7 +203,7 @@ export class WindowOperator {
     for (let i = 0; i < events.length; i++) {
       const before = state.clock.watermark;
       this.#fold(state, events[i] as E, tooLate);
-      if (every > 0 && this.#crossed(before, state.clock.watermark)) {
+      if (every > 0 && this.#due(state, before, state.clock.watermark)) {
         for (const w of this.#emit(state)) emitted.push(w);
       }
     }
@@ -217,14 +219,17 @@ export class WindowOperator {
     const w = state.clock.tick(nowMs);
     if (w >= state.nextCloseEnd || w - state.nextEvictEnd > this.config.correctionHorizonMs)
       this.#sweep(state, w);
-    const emitted = this.#crossed(before, w) ? this.#emit(state) : [];
+    const emitted = this.#due(state, before, w) ? this.#emit(state) : [];
     return { state, emitted, tooLateEvents: NO_EVENTS };
   }
 
-  /** Whether the watermark's move from `before` to `after` is an emission point. */
-  #crossed(before: number, after: number): boolean {
+  /**
+   * Whether the watermark's move from `before` to `after` is an emission point: it crossed a step,
+   * or it evicted a window that was waiting for one (both follow from the event sequence alone).
+   */
+  #due(state: WindowOperatorState, before: number, after: number): boolean {
     const every = this.config.emitEveryMs;
-    return every === 0 || Math.floor(after / every) > Math.floor(before / every);
+    return every === 0 || state.evictedHeld || Math.floor(after / every) > Math.floor(before / every);
   }
 
   snapshot(state: WindowOperatorState): WindowOperatorSnapshot {
@@ -306,9 +311,8 @@ export class WindowOperator {
           if (pending.delete(`${agg.windowStart}\u0000${agg.id}`)) state.dirty.add(agg);
         });
       }
-      // A held window can leave the horizon between two steps: a live run still emits it at the
-      // next step, the snapshot no longer has its numbers. It is dropped rather than refused, so
-      // that the partition restores (the correction it carried is lost in that one case).
+      // Held windows that left the horizon are emitted at eviction, so a snapshot never lists one
+      // it lacks; snapshots written before that rule (b3be0fa) may, and restore without it.
     }
     return state;
   }
@@ -401,6 +405,11 @@ export class WindowOperator {
         });
       }
       if (watermark - bucket.end > this.config.correctionHorizonMs) {
+        if (state.dirty.size > 0) {
+          forEachAggregate(bucket, (agg) => {
+            if (state.dirty.has(agg)) state.evictedHeld = true;
+          });
+        }
         state.buckets.delete(bucket.start);
         if (state.lastBucket === bucket) state.lastBucket = null;
       } else {
@@ -415,6 +424,7 @@ export class WindowOperator {
     if (state.dirty.size === 0) return [];
     const aggregates = [...state.dirty].sort(compareAggregates);
     state.dirty.clear();
+    state.evictedHeld = false;
     const out: WindowMetrics[] = new Array<WindowMetrics>(aggregates.length);
     for (let i = 0; i < aggregates.length; i++) {
       const agg = aggregates[i] as WindowAggregate;
