@@ -22,6 +22,7 @@ import {
 import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage, isRetriable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { ArrivalClock } from './arrivalClock.ts';
 import { deadLetterMessage } from './deadLetters.ts';
 import { prepareChunk, type DecodedEntry, type LoaderDefinition } from './loaderDefinition.ts';
 import type { StageMetrics } from './stageMetrics.ts';
@@ -44,7 +45,10 @@ interface Intent {
 
 interface PartitionBuffer {
   messages: KafkaMessage[];
+  /** when the oldest buffered message arrived: the flush is due flushMs later */
   firstReceivedAt: number;
+  /** when the buffered messages arrived, by fetched batch */
+  arrivals: ArrivalClock;
   /** serialises flushes of one partition */
   flushing: Promise<void>;
   paused: boolean;
@@ -109,6 +113,13 @@ export async function startLoader<Row>(deps: {
     return { from, to };
   }
 
+  /** Whether the timer has work for a partition: a flush due, or transaction markers to commit past. */
+  function timerDue(buffer: PartitionBuffer): boolean {
+    if (buffer.messages.length === 0)
+      return buffer.fetchedThrough >= 0n && buffer.fetchedThrough >= buffer.committed;
+    return Date.now() - buffer.firstReceivedAt >= options.flushMs;
+  }
+
   /** Per partition, the last offset this process has inserted (kept across rebalances). */
   const insertedThrough = new Map<number, bigint>();
 
@@ -118,6 +129,7 @@ export async function startLoader<Row>(deps: {
       buffer = {
         messages: [],
         firstReceivedAt: 0,
+        arrivals: new ArrivalClock(),
         flushing: Promise.resolve(),
         paused: false,
         retryDelayMs: 200,
@@ -269,7 +281,12 @@ export async function startLoader<Row>(deps: {
     // A rebalance during the flush replaced the buffer: what it holds now is not ours to trim.
     if (buffer.messages !== messages) return true;
     buffer.messages = messages.slice(chunk.length);
-    buffer.firstReceivedAt = buffer.messages.length > 0 ? Date.now() : 0;
+    // What is left arrived while this flush ran, or earlier when batchMax cut the chunk: it has
+    // been waiting since then (restarting its clock here made it wait up to two periods).
+    const oldest = buffer.messages[0];
+    if (oldest === undefined) buffer.arrivals.clear();
+    buffer.firstReceivedAt =
+      oldest === undefined ? 0 : (buffer.arrivals.oldest(BigInt(oldest.offset)) ?? Date.now());
     metrics.add('rows_inserted_total', prepared.rows.length);
     metrics.add('messages_total', chunk.length);
     metrics.set('committed_offset', Number(to + 1n), { partition: String(partition) });
@@ -362,10 +379,19 @@ export async function startLoader<Row>(deps: {
     if (payload.isStale() || stopping) return;
     const buffer = bufferOf(batch.partition);
     const lastBuffered = buffer.messages.at(-1)?.offset;
+    const arrived = Date.now();
+    let appended = false;
     for (const message of batch.messages) {
       if (lastBuffered !== undefined && BigInt(message.offset) <= BigInt(lastBuffered)) continue;
       if (buffer.committed >= 0n && BigInt(message.offset) < buffer.committed) continue;
-      if (buffer.messages.length === 0) buffer.firstReceivedAt = Date.now();
+      if (!appended) {
+        if (buffer.messages.length === 0) {
+          buffer.firstReceivedAt = arrived;
+          buffer.arrivals.clear();
+        }
+        buffer.arrivals.arrived(BigInt(message.offset), arrived);
+        appended = true;
+      }
       buffer.messages.push(message);
     }
     // Resolving moves kafkajs's fetch position only; the commit happens after the insert.
@@ -430,15 +456,18 @@ export async function startLoader<Row>(deps: {
     eachBatch,
   });
 
+  // Fine-grained so that a buffer is flushed close to flushMs after its oldest message arrived
+  // (the tick's granularity adds to every event's latency); idle partitions cost one comparison.
   const timer = setInterval(
     () => {
-      for (const partition of buffers.keys()) {
+      for (const [partition, buffer] of buffers) {
+        if (!timerDue(buffer)) continue;
         flush(partition, false).catch((error: unknown) => {
           log.error('loader stopped on a non-retriable error', { error });
         });
       }
     },
-    Math.max(50, Math.floor(options.flushMs / 4)),
+    Math.max(10, Math.floor(options.flushMs / 10)),
   );
 
   return {
