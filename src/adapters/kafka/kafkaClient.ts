@@ -9,6 +9,7 @@ import {
   type Message,
   type Producer,
 } from 'kafkajs';
+import { cacheCoordinators } from './coordinatorCache.ts';
 import { TransientError, NonRetriableError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -98,7 +99,11 @@ export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
       };
     },
   };
-  return new Kafka(config);
+  const kafka = new Kafka(config);
+  if (!cacheCoordinators(kafka)) {
+    kafkaLog.warn('this kafkajs has no cluster factory to hook: coordinator lookups are not cached');
+  }
+  return kafka;
 }
 
 /**
