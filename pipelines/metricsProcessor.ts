@@ -33,6 +33,9 @@ export function metricsProcessor(
     name: 'metrics-processor',
     input: EXECUTIONS_TOPIC,
     output: METRICS_TOPIC,
+    // Every execution event: at a steady 5k events/s, fetching as soon as anything arrived made a
+    // transaction per few records (the pipeline's main thread: 7.8 s per 20 s, about 6 s with this).
+    coalesceInputMs: 50,
     parse(decoded) {
       const result = validateDecodedExecutionEvent(decoded);
       return result.ok

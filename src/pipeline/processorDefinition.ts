@@ -49,6 +49,12 @@ export interface ProcessorDefinition<State, In, Out> {
   outputValue(output: Out, inputPartition: number): unknown;
   /** event-time progress for the operational metrics (watermark delay) */
   watermark?(state: State): number | null;
+  /**
+   * For a busy input: each fetch waits up to this long for 64 KiB of records, so that a steady
+   * rate is processed (and committed, one transaction per batch) in fewer, larger batches, at
+   * the cost of that much latency. Absent: a fetch returns as soon as any record is there.
+   */
+  readonly coalesceInputMs?: number;
 }
 
 /**

@@ -106,7 +106,9 @@ export async function startProcessor<State, In, Out>(deps: {
     readUncommitted: false,
     sessionTimeout: options.sessionTimeoutMs,
     heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
-    maxWaitTimeInMs: 200,
+    ...(definition.coalesceInputMs === undefined
+      ? { maxWaitTimeInMs: 200 }
+      : { minBytes: 64 * 1024, maxWaitTimeInMs: definition.coalesceInputMs }),
     // Larger fetches: fewer round trips and larger transactions per partition.
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
