@@ -5,11 +5,16 @@
 //   client-json     @clickhouse/client over chdb's connection, JSONEachRow (the loaders until
 //                   issue 10)
 //   raw-json        chdb's raw insert, JSONEachRow in one Buffer
-//   raw-compact     chdb's raw insert, JSONCompactEachRow (what ClickHouseStore.insert does now)
+//   raw-compact     chdb's raw insert, JSONCompactEachRow inline in the statement (until 2026-12-03)
 //   raw-tsv         chdb's raw insert, TabSeparated built in JS
+//   staged-compact  JSONCompactEachRow in a file, INSERT … SELECT FROM file() (what
+//                   ClickHouseStore.insert does now)
 //
-// Usage: node src/bench/insertBench.ts [--rows 20000] [--rounds 4]
-import { readFileSync, rmSync } from 'node:fs';
+// Merges are stopped while it measures, and the paths take turns, so that no path pays for the
+// merges of another's parts.
+//
+// Usage: node src/bench/insertBench.ts [--rows 20000] [--rounds 4] [--paths raw-compact,staged-compact]
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +29,8 @@ import { flag } from './benchSupport.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ROWS = flag('rows', 20_000);
 const ROUNDS = flag('rounds', 4);
+const pathsFlag = process.argv.indexOf('--paths');
+const ONLY = pathsFlag === -1 ? undefined : (process.argv[pathsFlag + 1] ?? '').split(',');
 
 function rows(count: number, prefix: string): ExecutionRow[] {
   const workflows = simulateWorkflows({ tenants: 5, workflows: 200, seed: 11 });
@@ -75,6 +82,22 @@ const ddl = splitStatements(
 if (ddl === undefined) throw new Error('no CREATE TABLE in 0001_workflow_executions.sql');
 await connection.chdb.queryAsync(ddl.replaceAll('{db}', 'ib'));
 
+const columnTypes = new Map(
+  (
+    await connection.chdb.queryAsync(
+      "SELECT name, type FROM system.columns WHERE database = 'ib' AND table = 'workflow_executions'",
+      { format: 'JSONEachRow' },
+    )
+  )
+    .text()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { name: string; type: string })
+    .map((c) => [c.name, c.type]),
+);
+const staging = path.join(dir, 'staging');
+mkdirSync(staging, { recursive: true });
+
 const settings = { insert_deduplicate: 1, date_time_input_format: 'best_effort' } as const;
 let token = 0;
 const paths: Record<string, (batch: ExecutionRow[]) => Promise<unknown>> = {
@@ -109,11 +132,29 @@ const paths: Record<string, (batch: ExecutionRow[]) => Promise<unknown>> = {
       settings: { ...settings, date_time_input_format: 'basic', insert_deduplication_token: `t${token++}` },
     });
   },
+  'staged-compact': async (batch) => {
+    const { columns, values } = compactEachRow(batch as unknown as Record<string, unknown>[]);
+    const structure = columns.map((c) => `${c} ${columnTypes.get(c) ?? 'String'}`).join(', ');
+    const file = path.join(staging, `${String(token)}.json`);
+    writeFileSync(file, values);
+    await connection.chdb.queryAsync(
+      `INSERT INTO ib.workflow_executions (${columns.join(', ')})
+       SETTINGS insert_deduplicate = 1, insert_deduplication_token = 't${String(token++)}',
+                date_time_input_format = 'best_effort'
+       SELECT * FROM file('${file}', 'JSONCompactEachRow', '${structure.replaceAll("'", "\\'")}')`,
+    );
+    rmSync(file);
+  },
 };
 
 const ms = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
-for (const [name, insert] of Object.entries(paths)) {
-  for (let round = 0; round < ROUNDS; round++) {
+const chosen = Object.entries(paths).filter(([name]) => ONLY === undefined || ONLY.includes(name));
+const totals = new Map<string, { cpu: number; rounds: number }>();
+// Background merges would bill their CPU to whichever insert runs next: stopped while measuring,
+// and the paths take turns round by round.
+await connection.chdb.queryAsync('SYSTEM STOP MERGES ib.workflow_executions');
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, insert] of chosen) {
     // Fresh ids each round, so that no merge collapses rows and every insert writes a new part.
     const batch = rows(ROWS, `${name}-${round}`);
     const cpu = process.cpuUsage();
@@ -121,14 +162,26 @@ for (const [name, insert] of Object.entries(paths)) {
     const started = performance.now();
     await insert(batch);
     const wall = performance.now() - started;
+    const processCpu = ms(process.cpuUsage(cpu));
+    // The first round of a path warms it up; the mean leaves it out.
+    if (round > 0) {
+      const total = totals.get(name) ?? { cpu: 0, rounds: 0 };
+      totals.set(name, { cpu: total.cpu + processCpu, rounds: total.rounds + 1 });
+    }
     process.stdout.write(
-      `${name.padEnd(12)} ${batch.length} rows  wall ${wall.toFixed(0).padStart(5)} ms  process CPU ${ms(process.cpuUsage(cpu)).toFixed(0).padStart(5)} ms  main thread ${ms(process.threadCpuUsage(mainCpu)).toFixed(0).padStart(5)} ms\n`,
+      `${name.padEnd(14)} ${batch.length} rows  wall ${wall.toFixed(0).padStart(5)} ms  process CPU ${processCpu.toFixed(0).padStart(5)} ms  main thread ${ms(process.threadCpuUsage(mainCpu)).toFixed(0).padStart(5)} ms\n`,
     );
   }
 }
 const result = await connection.chdb.queryAsync('SELECT count() FROM ib.workflow_executions', {
   format: 'CSV',
 });
-process.stdout.write(`rows in the table: ${result.text().trim()} (expected ${4 * ROUNDS * ROWS})\n`);
+for (const [name, total] of totals)
+  process.stdout.write(
+    `${name.padEnd(14)} mean process CPU per insert ${(total.cpu / total.rounds).toFixed(1)} ms\n`,
+  );
+process.stdout.write(
+  `rows in the table: ${result.text().trim()} (expected ${chosen.length * ROUNDS * ROWS})\n`,
+);
 await client.close();
 rmSync(dir, { recursive: true, force: true });

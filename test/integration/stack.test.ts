@@ -1,9 +1,11 @@
 // Proves the integration tests talk to the real services, not stand-ins.
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createKafka, parseBrokers } from '../../src/adapters/kafka/kafkaClient.ts';
 import { ClickHouseStore } from '../../src/adapters/clickhouse/clickhouseStore.ts';
 import { AvroRegistry, DecodeError } from '../../src/adapters/registry/schemaRegistry.ts';
 import { RedisState } from '../../src/adapters/redis/redisState.ts';
+import { NonRetriableError, TransientError } from '../../src/errors.ts';
 import { configFrom, isolatedEnv, projectRoot, testLog } from './harness.ts';
 
 describe('the real stack', () => {
@@ -70,6 +72,51 @@ describe('the real stack', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('ClickHouse inserts keep any text and say which failures to retry', async () => {
+    const config = configFrom(await isolatedEnv('stack'));
+    const store = await ClickHouseStore.open(config, projectRoot);
+    try {
+      const db = config.CLICKHOUSE_DATABASE;
+      await store.command(`CREATE DATABASE IF NOT EXISTS ${db}`);
+      await store.command(
+        `CREATE TABLE ${db}.text_probe (id UInt32, s Nullable(String), at DateTime64(3, 'UTC'),
+           m Map(String, String), tag LowCardinality(String)) ENGINE = MergeTree ORDER BY id
+         SETTINGS non_replicated_deduplication_window = 100`,
+      );
+      const awkward = `quote ' double " backslash \\ newline \n tab \t emoji 🚀 nul \u0000 end`;
+      const rows = [
+        { id: 1, s: awkward, at: '2026-12-03T08:00:00.123Z', m: { "k'ey": 'v\\al' }, tag: 'a' },
+        { id: 2, s: null, at: '2026-12-03T08:00:00.000Z', m: {}, tag: 'b' },
+      ];
+      const token = `tok'en\\1`;
+      await store.insert('text_probe', rows, { dedupToken: token });
+      await store.insert('text_probe', rows, { dedupToken: token }); // replay: no-op
+      const back = await store.query<{ id: number; s: string | null; at: string; m: Record<string, string> }>(
+        `SELECT id, s, toString(at) AS at, m FROM ${db}.text_probe ORDER BY id`,
+      );
+      expect(back).toEqual([
+        { id: 1, s: awkward, at: '2026-12-03 08:00:00.123', m: { "k'ey": 'v\\al' } },
+        { id: 2, s: null, at: '2026-12-03 08:00:00.000', m: {} },
+      ]);
+
+      // A field the table lacks is schema drift: refused, naming the field, not retried.
+      const drift = store.insert('text_probe', [{ ...rows[1], extra: 1 }], { dedupToken: 'drift' });
+      await expect(drift).rejects.toBeInstanceOf(NonRetriableError);
+      await expect(drift).rejects.toThrow(/no column extra/);
+      // A value the column cannot hold: refused, not retried.
+      const bad = store.insert('text_probe', [{ ...rows[1], id: 'one' }], { dedupToken: 'bad' });
+      await expect(bad).rejects.toBeInstanceOf(NonRetriableError);
+      // A missing table is an outage for its loader: retried until it is back.
+      const missing = store.insert('no_such_table', rows, { dedupToken: 'missing' });
+      await expect(missing).rejects.toBeInstanceOf(TransientError);
+    } finally {
+      await store.close();
+    }
+    // Staged rows do not outlive their inserts.
+    const staging = readdirSync('/dev/shm').filter((f) => f === `pulse-chdb-inserts-${process.pid}`);
+    expect(staging).toEqual([]);
   });
 
   it('Redis answers', async () => {
