@@ -24,7 +24,12 @@ import { errorMessage, isRetriable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ArrivalClock } from './arrivalClock.ts';
 import { deadLetterMessage } from './deadLetters.ts';
-import { prepareChunk, type DecodedEntry, type LoaderDefinition } from './loaderDefinition.ts';
+import {
+  prepareChunk,
+  type DecodedEntry,
+  type LoaderDefinition,
+  type PreparedChunk,
+} from './loaderDefinition.ts';
 import type { StageMetrics } from './stageMetrics.ts';
 
 export interface LoaderOptions {
@@ -143,6 +148,15 @@ export async function startLoader<Row>(deps: {
     return buffer;
   };
 
+  /** After a rebalance: the buffered messages will be fetched again from the committed offsets. */
+  function forgetPosition(buffer: PartitionBuffer): void {
+    buffer.messages = [];
+    buffer.fetchedThrough = -1n;
+    buffer.committed = -1n;
+    buffer.intentChecked = false;
+    buffer.pending = null;
+  }
+
   async function decodeAll(messages: readonly KafkaMessage[]): Promise<DecodedEntry[]> {
     const entries: DecodedEntry[] = [];
     for (const message of messages) {
@@ -161,12 +175,13 @@ export async function startLoader<Row>(deps: {
     return entries;
   }
 
-  /** Flushes the partition's buffer once; returns false when it has to wait for more messages. */
-  async function flushOnce(partition: number): Promise<boolean> {
-    const buffer = bufferOf(partition);
-    // Messages this process inserted already come back when kafkajs restarts its consumer before
-    // their offsets were committed (seen in the chaos soak while the broker restarts): they are in
-    // ClickHouse, so only their offsets are left to commit.
+  /**
+   * Drops buffered messages that are in ClickHouse already: fetched again after kafkajs restarted
+   * its consumer before their offsets were committed (seen in the chaos soak while the broker
+   * restarts; only their offsets are left to commit), or after a rebalance while a flush of theirs
+   * was finishing.
+   */
+  async function dropInserted(partition: number, buffer: PartitionBuffer): Promise<void> {
     const done = insertedThrough.get(partition);
     if (done !== undefined && buffer.messages.length > 0) {
       const keep = buffer.messages.findIndex((m) => BigInt(m.offset) > done);
@@ -186,94 +201,127 @@ export async function startLoader<Row>(deps: {
         }
       }
     }
-    // Messages fetched again after a rebalance while a flush of theirs was finishing are in.
     if (buffer.committed >= 0n) {
       const stale = buffer.messages.findIndex((m) => BigInt(m.offset) >= buffer.committed);
       if (stale !== 0) buffer.messages = stale === -1 ? [] : buffer.messages.slice(stale);
     }
+  }
+
+  /**
+   * The range to flush, starting at the first buffered message: the pending one when retrying, the
+   * one a crashed attempt left as its intent (undefined until all of it is buffered), or a new one
+   * of at most batchMax messages, whose intent is committed first. `retried`: an earlier attempt
+   * at this range may have inserted it (a crash or a failure after the insert).
+   */
+  async function rangeToFlush(
+    partition: number,
+    buffer: PartitionBuffer,
+    messages: readonly KafkaMessage[],
+    first: KafkaMessage,
+  ): Promise<{ to: bigint; retried: boolean } | undefined> {
+    const pending = buffer.pending;
+    // Retrying a range whose insert may have landed: the same range, so the same token.
+    if (pending !== null && pending.from === first.offset) return { to: BigInt(pending.to), retried: true };
+    // Only the first flush after an assignment can meet an intent left by a crashed attempt.
+    const intent = buffer.intentChecked ? undefined : await committedIntent(partition);
+    buffer.intentChecked = true;
+    let range: { to: bigint; retried: boolean };
+    if (intent !== undefined && intent.from === first.offset) {
+      // A previous attempt at this range may have inserted already: rebuild exactly that range.
+      range = { to: BigInt(intent.to), retried: true };
+      const last = messages.at(-1);
+      if (last === undefined || BigInt(last.offset) < range.to) {
+        buffer.intentChecked = false;
+        return undefined;
+      }
+    } else {
+      const end = messages[Math.min(messages.length, options.batchMax) - 1] ?? first;
+      range = { to: BigInt(end.offset), retried: false };
+      await consumer.commitOffsets([
+        {
+          topic: options.inputTopic,
+          partition,
+          offset: first.offset,
+          metadata: `${INTENT_PREFIX}${first.offset}-${end.offset}`,
+        },
+      ]);
+    }
+    buffer.pending = { from: first.offset, to: range.to.toString() };
+    return range;
+  }
+
+  /**
+   * Inserts a range's rows with its token. A range that is already whole in the table is not sent
+   * at all, which also covers a part that landed while its deduplication entry was lost with a
+   * killed process (the chaos soak saw a range inserted twice after a SIGKILL).
+   */
+  async function insertRange(
+    partition: number,
+    range: { from: string; to: bigint; retried: boolean },
+    rows: readonly Row[],
+  ): Promise<void> {
+    const present = range.retried
+      ? await store.rowsFromSource(definition.table, partition, BigInt(range.from), range.to)
+      : 0;
+    if (present > 0 && present >= rows.length) {
+      log.warn('range already in ClickHouse; not inserting it again', {
+        partition,
+        from: range.from,
+        to: range.to.toString(),
+        rows: present,
+      });
+      return;
+    }
+    const token = `${options.groupId}:${options.inputTopic}:${partition}:${range.from}-${range.to}`;
+    await store.insert(definition.table, rows as Record<string, unknown>[], { dedupToken: token });
+  }
+
+  async function sendDeadLetters(
+    partition: number,
+    chunk: readonly KafkaMessage[],
+    rejected: PreparedChunk<Row>['rejected'],
+  ): Promise<void> {
+    if (rejected.length === 0) return;
+    const byOffset = new Map(chunk.map((m) => [m.offset, m]));
+    await sendInChunks(
+      (record) => producer.send(record),
+      options.deadLetterTopic,
+      rejected.map((r) => {
+        const original = byOffset.get(r.offset);
+        return deadLetterMessage({
+          key: original?.key ?? null,
+          value: original?.value ?? null,
+          sourceTopic: options.inputTopic,
+          sourcePartition: partition,
+          sourceOffset: r.offset,
+          sourceTimestamp: original?.timestamp ?? '',
+          stage: r.stage,
+          errorClass: r.errorClass,
+          reason: r.reason,
+          message: r.message,
+        });
+      }),
+      -1,
+    );
+    metrics.add('dlq_records_total', rejected.length);
+  }
+
+  /** Flushes the partition's buffer once; returns false when it has to wait for more messages. */
+  async function flushOnce(partition: number): Promise<boolean> {
+    const buffer = bufferOf(partition);
+    await dropInserted(partition, buffer);
     const messages = buffer.messages;
     const first = messages[0];
     if (first === undefined) return true;
-    let to: bigint;
-    /** an earlier attempt at this range may have inserted it (a crash or a failure after the insert) */
-    let retried = true;
-    const pending = buffer.pending;
-    if (pending !== null && pending.from === first.offset) {
-      // Retrying a range whose insert may have landed: the same range, so the same token.
-      to = BigInt(pending.to);
-    } else {
-      // Only the first flush after an assignment can meet an intent left by a crashed attempt.
-      const intent = buffer.intentChecked ? undefined : await committedIntent(partition);
-      buffer.intentChecked = true;
-      if (intent !== undefined && intent.from === first.offset) {
-        // A previous attempt at this range may have inserted already: rebuild exactly that range.
-        to = BigInt(intent.to);
-        const last = messages.at(-1);
-        if (last === undefined || BigInt(last.offset) < to) {
-          buffer.intentChecked = false;
-          return false;
-        }
-      } else {
-        const end = messages[Math.min(messages.length, options.batchMax) - 1] ?? first;
-        to = BigInt(end.offset);
-        retried = false;
-        await consumer.commitOffsets([
-          {
-            topic: options.inputTopic,
-            partition,
-            offset: first.offset,
-            metadata: `${INTENT_PREFIX}${first.offset}-${end.offset}`,
-          },
-        ]);
-      }
-      buffer.pending = { from: first.offset, to: to.toString() };
-    }
+    const range = await rangeToFlush(partition, buffer, messages, first);
+    if (range === undefined) return false;
+    const { to } = range;
     const count = messages.findIndex((m) => BigInt(m.offset) > to);
     const chunk = count === -1 ? messages.slice() : messages.slice(0, count);
-    const decoded = await decodeAll(chunk);
-    const prepared = prepareChunk(definition, partition, decoded);
-    const token = `${options.groupId}:${options.inputTopic}:${partition}:${first.offset}-${to}`;
-    // The token makes a repeated insert a no-op; a range that is already whole in the table is not
-    // sent at all, which also covers a part that landed while its deduplication entry was lost
-    // with a killed process (the chaos soak saw a range inserted twice after a SIGKILL).
-    const present = retried
-      ? await store.rowsFromSource(definition.table, partition, BigInt(first.offset), to)
-      : 0;
-    if (present > 0 && present >= prepared.rows.length) {
-      log.warn('range already in ClickHouse; not inserting it again', {
-        partition,
-        from: first.offset,
-        to: to.toString(),
-        rows: present,
-      });
-    } else {
-      await store.insert(definition.table, prepared.rows as Record<string, unknown>[], { dedupToken: token });
-    }
+    const prepared = prepareChunk(definition, partition, await decodeAll(chunk));
+    await insertRange(partition, { from: first.offset, ...range }, prepared.rows);
     insertedThrough.set(partition, to);
-    if (prepared.rejected.length > 0) {
-      const byOffset = new Map(chunk.map((m) => [m.offset, m]));
-      await sendInChunks(
-        (record) => producer.send(record),
-        options.deadLetterTopic,
-        prepared.rejected.map((r) => {
-          const original = byOffset.get(r.offset);
-          return deadLetterMessage({
-            key: original?.key ?? null,
-            value: original?.value ?? null,
-            sourceTopic: options.inputTopic,
-            sourcePartition: partition,
-            sourceOffset: r.offset,
-            sourceTimestamp: original?.timestamp ?? '',
-            stage: r.stage,
-            errorClass: r.errorClass,
-            reason: r.reason,
-            message: r.message,
-          });
-        }),
-        -1,
-      );
-      metrics.add('dlq_records_total', prepared.rejected.length);
-    }
+    await sendDeadLetters(partition, chunk, prepared.rejected);
     await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: (to + 1n).toString() }]);
     metrics.committed();
     buffer.committed = to + 1n;
@@ -339,11 +387,7 @@ export async function startLoader<Row>(deps: {
               log.info('partition lost to a rebalance; its buffer is dropped until the group rejoins', {
                 partition,
               });
-              buffer.messages = [];
-              buffer.fetchedThrough = -1n;
-              buffer.committed = -1n;
-              buffer.intentChecked = false;
-              buffer.pending = null;
+              forgetPosition(buffer);
               if (buffer.paused) {
                 buffer.paused = false;
                 consumer.resume([{ topic: options.inputTopic, partitions: [partition] }]);
@@ -427,11 +471,7 @@ export async function startLoader<Row>(deps: {
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const assigned = event.payload.memberAssignment[options.inputTopic] ?? [];
     for (const [partition, buffer] of buffers) {
-      buffer.messages = [];
-      buffer.fetchedThrough = -1n;
-      buffer.committed = -1n;
-      buffer.intentChecked = false;
-      buffer.pending = null;
+      forgetPosition(buffer);
       if (!assigned.includes(partition)) buffers.delete(partition);
     }
     metrics.add('rebalances_total', 1);
