@@ -11,8 +11,7 @@
 // - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
 //   in-memory state never runs ahead of what Kafka committed.
 import { Partitioners } from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import type { Message } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
 import type { RedisState } from '../adapters/redis/redisState.ts';
 import type { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
@@ -139,6 +138,10 @@ export async function startProcessor<State, In, Out>(deps: {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
     });
     await producer.connect();
+    // kafkajs registers the transactional id (InitProducerId) at the first transaction only; an
+    // empty one registers it now. That fences every earlier producer of the partition, and the
+    // broker answers only once a transaction such a producer left is complete (see restore).
+    await (await producer.transaction()).abort();
     return producer;
   }
 
@@ -147,15 +150,26 @@ export async function startProcessor<State, In, Out>(deps: {
    * there, else restore the snapshot and replay the gap. Returns the offset to consume from.
    */
   async function restore(partition: number): Promise<bigint> {
-    const committed = await committedOffset(partition);
     const existing = runs.get(partition);
+    // A partition new to this process: fence first, then read the committed offset. A
+    // transaction's offsets become visible only after EndTxn has returned (the broker writes its
+    // markers afterwards), so an offset read while a previous owner's last commit completes can be
+    // the one from before it; the replay would then stop short and emit that transaction's outputs
+    // a second time (metricsExactlyOnce saw a window twice in about one run in ten). A fresh
+    // producer's registration returns only once every earlier transaction of the partition is
+    // complete. A partition this process already runs keeps its producer and its state (below).
+    const producer = existing?.producer ?? (await transactionalProducer(partition));
+    const committed = await committedOffset(partition);
     if (
       existing !== undefined &&
       committed !== null &&
-      existing.nextOffset === committed &&
+      existing.nextOffset >= 0n &&
+      committed <= existing.nextOffset &&
       existing.replayUntil === null
     ) {
-      return committed;
+      // The live state is where this process's last commit left it; an offset read lower than that
+      // is the same read racing its markers, not a rewind (a running group's offsets cannot be reset).
+      return existing.nextOffset;
     }
     const snapshot = await deps.state.getJson<Snapshot>(snapshotKey(partition)).catch((error: unknown) => {
       // Without the snapshot the state is rebuilt from the log: slower, still correct.
@@ -172,7 +186,6 @@ export async function startProcessor<State, In, Out>(deps: {
       if (snapshot !== undefined)
         log.warn('snapshot is ahead of the committed offset; rebuilding', { partition });
     }
-    const producer = existing?.producer ?? (await transactionalProducer(partition));
     runs.set(partition, {
       state,
       producer,
@@ -185,13 +198,12 @@ export async function startProcessor<State, In, Out>(deps: {
       lock: existing?.lock ?? Promise.resolve(),
     });
     metrics.add('restores_total', 1);
-    if (committed !== null && from < committed) {
-      log.info('replaying gap without output', {
-        partition,
-        from: from.toString(),
-        to: committed.toString(),
-      });
-    }
+    log.info(committed !== null && from < committed ? 'replaying gap without output' : 'partition restored', {
+      partition,
+      from: from.toString(),
+      committed: committed?.toString() ?? null,
+      snapshot: snapshot?.offset ?? null,
+    });
     return from;
   }
 
@@ -312,6 +324,47 @@ export async function startProcessor<State, In, Out>(deps: {
     return next;
   }
 
+  /**
+   * A batch's records as inputs for the definition, past what the run has applied already; records
+   * that do not decode or validate become dead letters, except those a replay has sent before.
+   */
+  async function decodeBatch(
+    partition: number,
+    current: PartitionRun<State>,
+    messages: readonly KafkaMessage[],
+  ): Promise<{ inputs: { offset: string; value: In }[]; deadLetters: Message[] }> {
+    const inputs: { offset: string; value: In }[] = [];
+    const deadLetters: Message[] = [];
+    const first = messages[0];
+    // Offsets rise within a batch: only a batch that starts behind needs each one compared.
+    const startsBehind = first !== undefined && BigInt(first.offset) < current.nextOffset;
+    for (const message of messages) {
+      if (startsBehind && BigInt(message.offset) < current.nextOffset) continue;
+      const decoded = decode(message);
+      const result = decoded instanceof Promise ? await decoded : decoded;
+      if ('value' in result) {
+        const value = definition.enrich === undefined ? result.value : await definition.enrich(result.value);
+        inputs.push({ offset: message.offset, value });
+      } else if (options.deadLetterTopic !== undefined) {
+        const replayed = current.replayUntil !== null && BigInt(message.offset) < current.replayUntil;
+        if (!replayed) {
+          deadLetters.push(
+            deadLetterMessage({
+              key: message.key,
+              value: message.value,
+              sourceTopic: options.inputTopic,
+              sourcePartition: partition,
+              sourceOffset: message.offset,
+              sourceTimestamp: message.timestamp,
+              ...result.rejected,
+            }),
+          );
+        }
+      }
+    }
+    return { inputs, deadLetters };
+  }
+
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const partition = batch.partition;
@@ -333,35 +386,7 @@ export async function startProcessor<State, In, Out>(deps: {
     }
     const current = run;
     await withLock(current, async () => {
-      const inputs: { offset: string; value: In }[] = [];
-      const deadLetters: Message[] = [];
-      // Offsets rise within a batch: only a batch that starts behind needs each one compared.
-      const startsBehind = BigInt(first.offset) < current.nextOffset;
-      for (const message of batch.messages) {
-        if (startsBehind && BigInt(message.offset) < current.nextOffset) continue;
-        const decoded = decode(message);
-        const result = decoded instanceof Promise ? await decoded : decoded;
-        if ('value' in result) {
-          const value =
-            definition.enrich === undefined ? result.value : await definition.enrich(result.value);
-          inputs.push({ offset: message.offset, value });
-        } else if (options.deadLetterTopic !== undefined) {
-          const replayed = current.replayUntil !== null && BigInt(message.offset) < current.replayUntil;
-          if (!replayed) {
-            deadLetters.push(
-              deadLetterMessage({
-                key: message.key,
-                value: message.value,
-                sourceTopic: options.inputTopic,
-                sourcePartition: partition,
-                sourceOffset: message.offset,
-                sourceTimestamp: message.timestamp,
-                ...result.rejected,
-              }),
-            );
-          }
-        }
-      }
+      const { inputs, deadLetters } = await decodeBatch(partition, current, batch.messages);
       const last = batch.messages.at(-1);
       if (last === undefined) return;
       // The fetch may end in transaction markers after its last record: move past them too.

@@ -2,6 +2,7 @@
 // Redis keys and chDB folder), condition waits instead of sleeps, and Kafka read-back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -121,8 +122,19 @@ export function spawnPulse(args: string[], env: Record<string, string>): ChildPr
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // PULSE_TEST_LOG_DIR keeps each child's log in a file of its own (vitest may not pass a worker's
+  // stderr through), for the failures that only show once in many runs.
+  const logDir = process.env.PULSE_TEST_LOG_DIR;
+  const logFile =
+    logDir === undefined || logDir === ''
+      ? undefined
+      : path.join(
+          logDir,
+          `${String(Date.now())}-${args.join('_').replace(/[^\w-]+/g, '_')}-${String(child.pid)}.log`,
+        );
   child.stderr.on('data', (d: Buffer) => {
     if (process.env.PULSE_TEST_VERBOSE === '1') process.stderr.write(d);
+    if (logFile !== undefined) appendFileSync(logFile, d);
   });
   return child;
 }

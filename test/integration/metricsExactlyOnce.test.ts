@@ -37,7 +37,15 @@ function firstDifference(a: Outcome, b: Outcome): string {
     const y = b.topic.get(key) ?? [];
     const i = x.findIndex((r, n) => r !== y[n]);
     if (i !== -1 || x.length !== y.length) {
-      return `key ${key}: ${x.length} vs ${y.length} records; first difference at ${i}:\n${x[i] ?? '(none)'}\n${y[i] ?? '(none)'}`;
+      // Each sequence as window start/version, so that a missing, extra or reordered record shows.
+      const outline = (records: readonly string[]): string =>
+        records
+          .map((r) => {
+            const w = JSON.parse(r) as { windowStart: number; version: number };
+            return `${new Date(w.windowStart).toISOString().slice(11, 16)}/v${String(w.version)}`;
+          })
+          .join(' ');
+      return `key ${key}: ${x.length} vs ${y.length} records; first difference at ${i}:\n${x[i] ?? '(none)'}\n${y[i] ?? '(none)'}\nthis run:  ${outline(x)}\nreference: ${outline(y)}`;
     }
   }
   const j = a.rows.findIndex((r, n) => r !== b.rows[n]);
