@@ -6,8 +6,10 @@
 //   new owner's InitProducerId fences a zombie, which kafkajs (no KIP-447) needs.
 // - Outputs and `sendOffsets` commit together; downstream consumers read committed only.
 // - After a commit the state is snapshotted to Redis with the offset it reflects. On
-//   (re)assignment the partition restores the snapshot and, when the committed offset is ahead
-//   of it, replays the gap with outputs suppressed (they were committed before).
+//   (re)assignment the partition registers its transactional id first (so the previous owner's
+//   last transaction is complete before its committed offset is read), restores the snapshot and,
+//   when the committed offset is ahead of it, replays the gap with outputs suppressed (they were
+//   committed before).
 // - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
 //   in-memory state never runs ahead of what Kafka committed.
 import { Partitioners } from 'kafkajs';
