@@ -64,6 +64,8 @@ const rssTimer = setInterval(() => {
 
 // Under --cpu-prof each line carries the monotonic clock in µs (the profile's time base), so
 // `src/bench/profileSummary.ts --from … --to …` can summarise one phase.
+const cpuSecondsOf = ({ user, system }: NodeJS.CpuUsage): number => (user + system) / 1e6;
+
 const PROFILING = process.execArgv.some((a) => a.startsWith('--cpu-prof'));
 const say = (line: string, progress = false): void => {
   if (!progress) phase = line.slice(0, 3);
@@ -190,6 +192,9 @@ async function main(): Promise<void> {
   const processor = await startPulseProcess(config, root, log, { api: false, stages: ['metrics-processor'] });
   await processor.ready;
   const processorStart = performance.now();
+  // CPU moves less than the rate on a shared machine: compare changes by it too.
+  const processorCpu = process.cpuUsage();
+  const processorMainCpu = process.threadCpuUsage();
   const processorGroup = `${config.PULSE_CONSUMER_GROUP_PREFIX}.metrics-processor`;
   const end = await topicEnd(admin, input);
   await until(
@@ -198,6 +203,8 @@ async function main(): Promise<void> {
     'the processor',
   );
   const processorSeconds = (performance.now() - processorStart) / 1000;
+  const pipelineCpuS = cpuSecondsOf(process.cpuUsage(processorCpu));
+  const pipelineMainCpuS = cpuSecondsOf(process.threadCpuUsage(processorMainCpu));
   const windows = processor.stages.get('metrics-processor')?.metrics.value('outputs_total') ?? 0;
   await processor.stop();
   const pipelineEps = N / processorSeconds;
@@ -295,9 +302,8 @@ async function main(): Promise<void> {
   clearInterval(progressTimer);
   if (heapSession !== undefined) say(heapSummary(await heapSession.post('HeapProfiler.getSamplingProfile')));
   // CPU of the whole process (every thread: chDB's included) and of the main thread alone.
-  const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
-  const e2eCpuSeconds = cpuSeconds(process.cpuUsage(e2eCpu));
-  const e2eMainCpuSeconds = cpuSeconds(process.threadCpuUsage(e2eMainCpu));
+  const e2eCpuSeconds = cpuSecondsOf(process.cpuUsage(e2eCpu));
+  const e2eMainCpuSeconds = cpuSecondsOf(process.threadCpuUsage(e2eMainCpu));
 
   // Query patterns for analysts over the loaded windows: FINAL against argMax.
   const timeQuery = async (sql: string): Promise<number> => {
@@ -352,9 +358,8 @@ async function main(): Promise<void> {
   }
   loopDelay.disable();
   // CPU of the whole process (every stage, chDB's parsing and merges, this publisher) at the steady rate.
-  const seconds = ({ user, system }: NodeJS.CpuUsage): number => (user + system) / 1e6;
-  const latencyCpuS = seconds(process.cpuUsage(latencyCpu));
-  const latencyMainCpuS = seconds(process.threadCpuUsage(latencyMainCpu));
+  const latencyCpuS = cpuSecondsOf(process.cpuUsage(latencyCpu));
+  const latencyMainCpuS = cpuSecondsOf(process.threadCpuUsage(latencyMainCpu));
   await producer.disconnect();
   await until(
     async () => {
@@ -392,6 +397,8 @@ async function main(): Promise<void> {
     decode_eps: Math.round(decodeEps),
     pipeline_eps: Math.round(pipelineEps),
     ratio: Number((pipelineEps / rawEps).toFixed(3)),
+    pipeline_cpu_s: Number(pipelineCpuS.toFixed(1)),
+    pipeline_main_thread_cpu_s: Number(pipelineMainCpuS.toFixed(1)),
     windows_emitted: windows,
     e2e_eps: Math.round(e2eEps),
     e2e_cpu_s: Number(e2eCpuSeconds.toFixed(1)),
@@ -420,7 +427,7 @@ async function main(): Promise<void> {
     `preload (acks=1)                ${figures.preload_eps} events/s`,
     `raw consume (no decoding)       ${figures.raw_consume_eps} events/s  (better of two reads; the first ${figures.raw_consume_first_eps})`,
     `consume + Avro decode           ${figures.decode_eps} events/s  (${(decodeEps / rawEps).toFixed(2)} × raw)`,
-    `metrics processor alone         ${figures.pipeline_eps} events/s  (ratio to raw consume ${figures.ratio}); ${windows} windows`,
+    `metrics processor alone         ${figures.pipeline_eps} events/s  (ratio to raw consume ${figures.ratio}); ${windows} windows; CPU ${figures.pipeline_cpu_s} s, main thread ${figures.pipeline_main_thread_cpu_s} s`,
     `whole path to ClickHouse        ${figures.e2e_eps} events/s  (archive + processor + metrics loader)`,
     `  CPU during the whole path      ${figures.e2e_cpu_s} s, main thread ${figures.e2e_main_thread_cpu_s} s`,
     `peak RSS                        ${figures.rss_peak_mb} MB (JS heap at most ${figures.heap_peak_mb} MB)`,

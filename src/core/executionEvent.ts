@@ -22,6 +22,12 @@ const STEP_TYPES: ReadonlySet<string> = new Set([
 ]);
 const FAILED_TYPES: ReadonlySet<string> = new Set(['WORKFLOW_FAILED', 'STEP_FAILED']);
 
+/** A service must be a catalog id (lower-case kebab-case). */
+export const SERVICE_ID = /^[a-z0-9][a-z0-9-]*$/;
+/** Event time bounds, epoch ms: years 2000..2100 catch seconds-vs-millis mix-ups. */
+export const MIN_TIME = 946684800000;
+export const MAX_TIME = 4102444800000;
+
 const id = z.string().min(1).max(256);
 const int32 = z.number().int().min(-2147483648).max(2147483647);
 
@@ -37,8 +43,7 @@ export const executionEventSchema = z
   .object({
     eventId: id,
     type: z.enum(executionEventTypes),
-    // Event time as epoch milliseconds; years 2000..2100 catch seconds-vs-millis mix-ups.
-    occurredAt: z.number().int().min(946684800000).max(4102444800000),
+    occurredAt: z.number().int().min(MIN_TIME).max(MAX_TIME),
     tenantId: id,
     userId: id.nullable().default(null),
     workflowId: id,
@@ -47,7 +52,7 @@ export const executionEventSchema = z
     stepId: id.nullable().default(null),
     service: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]*$/, 'service must be a catalog id (lower-case kebab-case)')
+      .regex(SERVICE_ID, 'service must be a catalog id (lower-case kebab-case)')
       .max(128)
       .nullable()
       .default(null),
@@ -98,9 +103,6 @@ export function validateExecutionEvent(input: unknown): Validation<ExecutionEven
 const EVENT_KEYS = 16;
 const ERROR_KEYS = 5;
 const TYPES: ReadonlySet<string> = new Set(executionEventTypes);
-const SERVICE_ID = /^[a-z0-9][a-z0-9-]*$/;
-const MIN_TIME = 946684800000;
-const MAX_TIME = 4102444800000;
 
 const isId = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 256;
 const isOptId = (v: unknown): boolean => v === null || isId(v);

@@ -24,9 +24,28 @@ export type DecodedInput<In> =
  */
 export function inputDecoder<In>(
   registry: AvroRegistry,
-  definition: Pick<ProcessorDefinition<unknown, In, unknown>, 'parse'>,
+  definition: Pick<ProcessorDefinition<unknown, In, unknown>, 'parse' | 'fastParse'>,
   metrics: StageMetrics,
 ): (message: KafkaMessage) => DecodedInput<In> | Promise<DecodedInput<In>> {
+  const { fastParse } = definition;
+  /** the definition's fast reader per writer schema id (null: none for that schema) */
+  const fastReaders = new Map<number, ((body: Buffer, start: number) => In | undefined) | null>();
+
+  /** The input by the definition's fast path, or undefined when the full path must decide. */
+  function readFast(buffer: Buffer | null): In | undefined {
+    if (fastParse === undefined || buffer === null || buffer.length < 5 || buffer[0] !== 0) return undefined;
+    const schemaId = buffer.readInt32BE(1);
+    let reader = fastReaders.get(schemaId);
+    if (reader === undefined) {
+      const schema = registry.writerSchema(schemaId);
+      // Not fetched yet: the full path fetches it, and the next record finds it.
+      if (schema === undefined) return undefined;
+      reader = fastParse(schema);
+      fastReaders.set(schemaId, reader);
+    }
+    return reader === null ? undefined : reader(buffer, 5);
+  }
+
   function parse(decoded: unknown): DecodedInput<In> {
     const parsed = definition.parse(decoded);
     if (parsed.ok) return { value: parsed.value };
@@ -51,6 +70,8 @@ export function inputDecoder<In>(
   }
 
   return (message) => {
+    const fast = readFast(message.value);
+    if (fast !== undefined) return { value: fast };
     try {
       const known = registry.decodeKnown(message.value);
       if (known === undefined) return registry.decode(message.value).then(parse, rejectUndecodable);

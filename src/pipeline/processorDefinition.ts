@@ -28,6 +28,14 @@ export interface ProcessorDefinition<State, In, Out> {
   readonly deadLetters?: string;
   parse(decoded: unknown): ParseResult<In>;
   /**
+   * A faster way from a record's Avro body to the input, for writer schemas it knows: given the
+   * writer schema, a reader (or null: that schema always takes the full decode and `parse`). The
+   * reader returns undefined for any record it cannot decide, which then takes the full path too;
+   * what it returns must be what `parse` would accept, with the same value in every field `apply`
+   * reads.
+   */
+  readonly fastParse?: (writerSchema: unknown) => ((body: Buffer, start: number) => In | undefined) | null;
+  /**
    * Looks up what `apply` needs from outside (e.g. live reliability from ClickHouse) before the
    * input is applied. Async and not replay-stable: only for inputs whose outputs do not feed the
    * state in ways a replay must reproduce exactly.

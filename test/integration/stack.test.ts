@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createKafka, parseBrokers } from '../../src/adapters/kafka/kafkaClient.ts';
 import { ClickHouseStore } from '../../src/adapters/clickhouse/clickhouseStore.ts';
-import { AvroRegistry, DecodeError } from '../../src/adapters/registry/schemaRegistry.ts';
+import { metricInputReader } from '../../src/adapters/registry/metricInputReader.ts';
+import { AvroRegistry, DecodeError, readSchemaFile } from '../../src/adapters/registry/schemaRegistry.ts';
 import { RedisState } from '../../src/adapters/redis/redisState.ts';
 import { NonRetriableError, TransientError } from '../../src/errors.ts';
 import { configFrom, isolatedEnv, projectRoot, testLog } from './harness.ts';
@@ -52,6 +53,49 @@ describe('the real stack', () => {
     await expect(registry.register(subject, breaking)).rejects.toThrow(/rejected|409|422|compatib/i);
     const unknown = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2]);
     await expect(registry.decode(unknown)).rejects.toBeInstanceOf(DecodeError);
+  });
+
+  it("registry's writer schemas of the execution contract are the ones the metrics reader knows", async () => {
+    const env = await isolatedEnv('stack');
+    const registry = new AvroRegistry(env.PULSE_SCHEMA_REGISTRY_URL ?? '');
+    const subject = `${env.PULSE_TOPIC_PREFIX}workflow.executions.v1-value`;
+    const event = {
+      eventId: 'e-1',
+      type: 'STEP_FAILED',
+      occurredAt: Date.now(),
+      tenantId: 'acme',
+      userId: null,
+      workflowId: 'wf-1',
+      workflowVersion: 3,
+      executionId: 'x-1',
+      stepId: 'send',
+      service: 'slack',
+      action: 'chat.postMessage',
+      attempt: 1,
+      durationMs: 120,
+      costMicros: null,
+      error: { class: 'rate_limit', code: null, httpStatus: 429, message: 'slow down', retryable: true },
+      attributes: { source: 'test' },
+    };
+    for (const [file, extra] of [
+      ['workflow.executions.v1.avsc', {}],
+      ['workflow.executions.v2.avsc', { region: 'eu-west-1' }],
+    ] as const) {
+      const id = await registry.register(subject, readSchemaFile(path.join(projectRoot, 'schemas'), file));
+      expect(registry.writerSchema(id)).toBeUndefined();
+      const bytes = await registry.encode(id, { ...event, ...extra });
+      await registry.decode(bytes);
+      // What the processors' input decoder hands the metrics definition once the id is known.
+      const reader = metricInputReader(registry.writerSchema(id));
+      expect(reader, file).not.toBeNull();
+      expect(reader?.(bytes, 5)).toMatchObject({
+        type: 'STEP_FAILED',
+        tenantId: event.tenantId,
+        service: 'slack',
+        durationMs: 120,
+        error: { class: 'rate_limit' },
+      });
+    }
   });
 
   it('ClickHouse engine answers version() and keeps per-call settings from leaking', async () => {

@@ -35,6 +35,8 @@ export function readSchemaFile(schemasDir: string, file: string): string {
 interface AvroType {
   fromBuffer(buffer: Buffer): unknown;
   toBuffer(value: unknown): Buffer;
+  /** the schema as JSON (avsc) */
+  schema(): unknown;
 }
 
 export class AvroRegistry {
@@ -134,6 +136,11 @@ export class AvroRegistry {
         error,
       );
     }
+  }
+
+  /** The writer schema of an id whose records `decodeKnown` can decode; undefined before that. */
+  writerSchema(schemaId: number): unknown {
+    return this.#types.get(schemaId)?.schema();
   }
 
   async #loadType(schemaId: number): Promise<void> {
