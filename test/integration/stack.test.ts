@@ -95,6 +95,17 @@ describe('the real stack', () => {
         durationMs: 120,
         error: { class: 'rate_limit' },
       });
+      // A body whose attributes block claims 2^31 entries is malformed at once (avsc alone loops on it).
+      const empty = await registry.encode(id, { ...event, ...extra, attributes: {} });
+      const at = file === 'workflow.executions.v1.avsc' ? empty.length - 1 : empty.length - 2;
+      const hostile = Buffer.concat([
+        empty.subarray(0, at),
+        Buffer.from([0x80, 0x80, 0x80, 0x80, 0x10]),
+        empty.subarray(at + 1),
+      ]);
+      const refused = await registry.decode(hostile).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(DecodeError);
+      expect((refused as DecodeError).reason).toBe('malformed-avro');
     }
   });
 

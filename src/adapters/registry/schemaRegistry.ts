@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { NonRetriableError, TransientError, errorMessage } from '../../errors.ts';
+import { guardAvroBlockCounts } from './avroBlockGuard.ts';
+
+// Before any decode: a corrupted block count must fail as malformed, not stall the stage.
+guardAvroBlockCounts();
 
 export type DecodeFailure = 'not-confluent-framed' | 'unknown-schema-id' | 'malformed-avro';
 
