@@ -21,7 +21,8 @@ const FAILED = new Set<string>(['WORKFLOW_FAILED', 'STEP_FAILED']);
 const INT32_MAX = 2147483647;
 
 // The reader walks one body at a time on this thread: a cursor in module state, as avsc's Tap.
-let buf: Buffer = Buffer.alloc(0);
+const NOTHING = Buffer.alloc(0);
+let buf: Buffer = NOTHING;
 let pos = 0;
 let end = 0;
 
@@ -238,6 +239,9 @@ export function metricInputReader(writerSchema: unknown): MetricInputReader | nu
     buf = buffer;
     pos = start;
     end = buffer.length;
-    return read(withRegion);
+    const input = read(withRegion);
+    // A record's bytes are a slice of its whole fetch response: do not hold that past the read.
+    buf = NOTHING;
+    return input;
   };
 }
