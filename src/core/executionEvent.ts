@@ -14,13 +14,15 @@ export const executionEventTypes = [
 
 export type ExecutionEventType = (typeof executionEventTypes)[number];
 
-const STEP_TYPES: ReadonlySet<string> = new Set([
+/** Event types that belong to a step (and need a stepId). */
+export const STEP_TYPES: ReadonlySet<string> = new Set([
   'STEP_STARTED',
   'STEP_COMPLETED',
   'STEP_FAILED',
   'STEP_RETRIED',
 ]);
-const FAILED_TYPES: ReadonlySet<string> = new Set(['WORKFLOW_FAILED', 'STEP_FAILED']);
+/** Event types that report a failure (and need an error). */
+export const FAILED_TYPES: ReadonlySet<string> = new Set(['WORKFLOW_FAILED', 'STEP_FAILED']);
 
 /** A service must be a catalog id (lower-case kebab-case). */
 export const SERVICE_ID = /^[a-z0-9][a-z0-9-]*$/;

@@ -17,7 +17,6 @@ interface Tap {
 
 interface ReadableType {
   _read(tap: Tap): unknown;
-  readonly typeName: string;
 }
 
 /** The fewest bytes a value of this type takes (0 for null and empty records). */

@@ -10,14 +10,19 @@
 // and anything it cannot decide (a longer non-ASCII id, a varint past 2^48, a truncated body)
 // returns undefined: the record then takes the full path, which accepts it or says why not. The
 // property test in test/unit/contracts/metricInputReader.test.ts holds the two together.
-import { MAX_TIME, MIN_TIME, SERVICE_ID, executionEventTypes } from '../../core/executionEvent.ts';
+import {
+  FAILED_TYPES,
+  MAX_TIME,
+  MIN_TIME,
+  SERVICE_ID,
+  STEP_TYPES,
+  executionEventTypes,
+} from '../../core/executionEvent.ts';
 import type { MetricInput } from '../../core/metrics/metricInput.ts';
 
 /** Reads one record body from `start` to the buffer's end; undefined when the full path must decide. */
 export type MetricInputReader = (buffer: Buffer, start: number) => MetricInput | undefined;
 
-const STEP = new Set<string>(['STEP_STARTED', 'STEP_COMPLETED', 'STEP_FAILED', 'STEP_RETRIED']);
-const FAILED = new Set<string>(['WORKFLOW_FAILED', 'STEP_FAILED']);
 const INT32_MAX = 2147483647;
 
 // The reader walks one body at a time on this thread: a cursor in module state, as avsc's Tap.
@@ -149,7 +154,7 @@ function read(withRegion: boolean): MetricInput | undefined {
     if (region < 0 || (region === 1 && !skipString(0, Infinity))) return undefined;
   }
   // avsc refuses trailing bytes; the cross-field rules of the contract close the check.
-  if (pos !== end || (STEP.has(type) && stepId === null) || (FAILED.has(type) && error === null))
+  if (pos !== end || (STEP_TYPES.has(type) && stepId === null) || (FAILED_TYPES.has(type) && error === null))
     return undefined;
   return {
     type,

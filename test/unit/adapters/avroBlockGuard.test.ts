@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { guardAvroBlockCounts } from '../../../src/adapters/registry/avroBlockGuard.ts';
+import { simulateExecution, simulateWorkflows } from '../../../src/core/demo/executionSimulator.ts';
+import { seededRandom } from '../../../src/core/seededRandom.ts';
 
 guardAvroBlockCounts();
 const schemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'schemas');
@@ -21,24 +23,12 @@ const HUGE_COUNT = Buffer.from([0x80, 0x80, 0x80, 0x01]);
 describe('guardAvroBlockCounts', () => {
   it('refuses a map count that cannot fit in the body instead of looping on it', () => {
     const type = typeOf('workflow.executions.v1.avsc');
-    const body = type.toBuffer({
-      eventId: 'e',
-      type: 'WORKFLOW_STARTED',
-      occurredAt: 1764115200000,
-      tenantId: 't',
-      userId: null,
-      workflowId: 'w',
-      workflowVersion: 1,
-      executionId: 'x',
-      stepId: null,
-      service: null,
-      action: null,
-      attempt: 1,
-      durationMs: null,
-      costMicros: null,
-      error: null,
-      attributes: {},
-    });
+    // A run's first event (WORKFLOW_STARTED) ends with its empty attributes map.
+    const [workflow] = simulateWorkflows({ tenants: 1, workflows: 1, seed: 1 });
+    const [event] =
+      workflow === undefined ? [] : simulateExecution(workflow, 'run', 1764115200000, seededRandom(1));
+    expect(event?.attributes).toEqual({});
+    const body = type.toBuffer(event);
     // The last byte is the attributes map's end (count 0): make it a block of 2^20 entries.
     const hostile = Buffer.concat([body.subarray(0, -1), HUGE_COUNT]);
     expect((): unknown => type.fromBuffer(hostile)).toThrow(/block of 1048576 entries cannot fit/);
