@@ -17,6 +17,31 @@ export type DecodedInput<In> =
     };
 
 /**
+ * A record's value read by a fast reader made for its writer schema (`readerFor`, once per schema
+ * id; null: none for that schema), or undefined when the full path must decide: not framed, a
+ * schema not fetched yet (the full path fetches it, and the next record finds it), or the reader
+ * declined.
+ */
+export function fastReader<T>(
+  registry: AvroRegistry,
+  readerFor: (writerSchema: unknown) => ((body: Buffer, start: number) => T | undefined) | null,
+): (buffer: Buffer | null) => T | undefined {
+  const readers = new Map<number, ((body: Buffer, start: number) => T | undefined) | null>();
+  return (buffer) => {
+    if (buffer === null || buffer.length < 5 || buffer[0] !== 0) return undefined;
+    const schemaId = buffer.readInt32BE(1);
+    let reader = readers.get(schemaId);
+    if (reader === undefined) {
+      const schema = registry.writerSchema(schemaId);
+      if (schema === undefined) return undefined;
+      reader = readerFor(schema);
+      readers.set(schemaId, reader);
+    }
+    return reader === null ? undefined : reader(buffer, 5);
+  };
+}
+
+/**
  * Decodes and parses one input; a Promise only when its schema must first be fetched from the
  * registry (once per schema id), so that the hot path costs no microtask per message. Records that
  * can never decode and values `parse` refuses are counted and returned as rejected; a registry
@@ -27,24 +52,8 @@ export function inputDecoder<In>(
   definition: Pick<ProcessorDefinition<unknown, In, unknown>, 'parse' | 'fastParse'>,
   metrics: StageMetrics,
 ): (message: KafkaMessage) => DecodedInput<In> | Promise<DecodedInput<In>> {
-  const { fastParse } = definition;
-  /** the definition's fast reader per writer schema id (null: none for that schema) */
-  const fastReaders = new Map<number, ((body: Buffer, start: number) => In | undefined) | null>();
-
-  /** The input by the definition's fast path, or undefined when the full path must decide. */
-  function readFast(buffer: Buffer | null): In | undefined {
-    if (fastParse === undefined || buffer === null || buffer.length < 5 || buffer[0] !== 0) return undefined;
-    const schemaId = buffer.readInt32BE(1);
-    let reader = fastReaders.get(schemaId);
-    if (reader === undefined) {
-      const schema = registry.writerSchema(schemaId);
-      // Not fetched yet: the full path fetches it, and the next record finds it.
-      if (schema === undefined) return undefined;
-      reader = fastParse(schema);
-      fastReaders.set(schemaId, reader);
-    }
-    return reader === null ? undefined : reader(buffer, 5);
-  }
+  const readFast =
+    definition.fastParse === undefined ? () => undefined : fastReader(registry, definition.fastParse);
 
   function parse(decoded: unknown): DecodedInput<In> {
     const parsed = definition.parse(decoded);

@@ -23,6 +23,7 @@ import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegis
 import { errorMessage, isRetriable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ArrivalClock } from './arrivalClock.ts';
+import { avroChunkPreparer } from './avroChunk.ts';
 import { deadLetterMessage } from './deadLetters.ts';
 import {
   prepareChunk,
@@ -70,6 +71,13 @@ interface PartitionBuffer {
    * exactly this range again, with its token, never a longer one.
    */
   pending: Intent | null;
+}
+
+/** A chunk ready to insert: its rows, in whichever format, and its records for the DLQ. */
+interface Insertable {
+  readonly count: number;
+  readonly rejected: PreparedChunk<unknown>['rejected'];
+  insert(dedupToken: string): Promise<void>;
 }
 
 export interface LoaderHandle {
@@ -175,6 +183,29 @@ export async function startLoader<Row>(deps: {
     return entries;
   }
 
+  const { avroRows } = definition;
+  const prepareAvro =
+    avroRows !== undefined && store.readsAvroFiles ? avroChunkPreparer(registry, avroRows) : undefined;
+
+  /** The chunk's rows: an Avro file of the records' bytes where the definition and store allow it. */
+  async function prepare(partition: number, chunk: readonly KafkaMessage[]): Promise<Insertable> {
+    if (prepareAvro !== undefined && avroRows !== undefined) {
+      const { file, rejected } = await prepareAvro(partition, chunk);
+      return {
+        count: file.count,
+        rejected,
+        insert: (dedupToken) => store.insertAvro(definition.table, file, avroRows.select, { dedupToken }),
+      };
+    }
+    const { rows, rejected } = prepareChunk(definition, partition, await decodeAll(chunk));
+    return {
+      count: rows.length,
+      rejected,
+      insert: (dedupToken) =>
+        store.insert(definition.table, rows as Record<string, unknown>[], { dedupToken }),
+    };
+  }
+
   /**
    * Drops buffered messages that are in ClickHouse already: fetched again after kafkajs restarted
    * its consumer before their offsets were committed (seen in the chaos soak while the broker
@@ -258,12 +289,12 @@ export async function startLoader<Row>(deps: {
   async function insertRange(
     partition: number,
     range: { from: string; to: bigint; retried: boolean },
-    rows: readonly Row[],
+    prepared: Insertable,
   ): Promise<void> {
     const present = range.retried
       ? await store.rowsFromSource(definition.table, partition, BigInt(range.from), range.to)
       : 0;
-    if (present > 0 && present >= rows.length) {
+    if (present > 0 && present >= prepared.count) {
       log.warn('range already in ClickHouse; not inserting it again', {
         partition,
         from: range.from,
@@ -273,13 +304,13 @@ export async function startLoader<Row>(deps: {
       return;
     }
     const token = `${options.groupId}:${options.inputTopic}:${partition}:${range.from}-${range.to}`;
-    await store.insert(definition.table, rows as Record<string, unknown>[], { dedupToken: token });
+    await prepared.insert(token);
   }
 
   async function sendDeadLetters(
     partition: number,
     chunk: readonly KafkaMessage[],
-    rejected: PreparedChunk<Row>['rejected'],
+    rejected: Insertable['rejected'],
   ): Promise<void> {
     if (rejected.length === 0) return;
     const byOffset = new Map(chunk.map((m) => [m.offset, m]));
@@ -318,8 +349,8 @@ export async function startLoader<Row>(deps: {
     const { to } = range;
     const count = messages.findIndex((m) => BigInt(m.offset) > to);
     const chunk = count === -1 ? messages.slice() : messages.slice(0, count);
-    const prepared = prepareChunk(definition, partition, await decodeAll(chunk));
-    await insertRange(partition, { from: first.offset, ...range }, prepared.rows);
+    const prepared = await prepare(partition, chunk);
+    await insertRange(partition, { from: first.offset, ...range }, prepared);
     insertedThrough.set(partition, to);
     await sendDeadLetters(partition, chunk, prepared.rejected);
     await consumer.commitOffsets([{ topic: options.inputTopic, partition, offset: (to + 1n).toString() }]);
@@ -335,7 +366,7 @@ export async function startLoader<Row>(deps: {
     if (oldest === undefined) buffer.arrivals.clear();
     buffer.firstReceivedAt =
       oldest === undefined ? 0 : (buffer.arrivals.oldest(BigInt(oldest.offset)) ?? Date.now());
-    metrics.add('rows_inserted_total', prepared.rows.length);
+    metrics.add('rows_inserted_total', prepared.count);
     metrics.add('messages_total', chunk.length);
     metrics.set('committed_offset', Number(to + 1n), { partition: String(partition) });
     return true;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { PulseConfig } from '../../config.ts';
 import { NonRetriableError, TransientError, errorMessage } from '../../errors.ts';
+import type { AvroRowFile } from './avroRowFile.ts';
 import { compactEachRow } from './compactEachRow.ts';
 
 export interface ClickHouseTarget {
@@ -66,6 +67,13 @@ function isWritable(folder: string): boolean {
     return false;
   }
 }
+
+/**
+ * A batch of events that span more than 100 months (a backfill: the contract allows 2000–2100)
+ * makes more than 100 parts, which ClickHouse refuses by default; the refusal looks transient, so
+ * the loader would retry that batch for ever. The inserts accept it and the engine logs a warning.
+ */
+const MANY_PARTITIONS = 'throw_on_max_partitions_per_insert_block = 0';
 
 /** A column name as an identifier. */
 const quoteName = (name: string): string => `\`${name.replace(/[\\`]/g, '\\$&')}\``;
@@ -257,6 +265,7 @@ export class ClickHouseStore {
           date_time_input_format: 'best_effort',
           // A column the table lacks is schema drift: fail loudly instead of dropping the field.
           input_format_skip_unknown_fields: 0,
+          throw_on_max_partitions_per_insert_block: 0,
         }),
       });
     } catch (error) {
@@ -298,7 +307,7 @@ export class ClickHouseStore {
       await engine(
         `INSERT INTO ${this.target.database}.${table} (${columns.map(quoteName).join(', ')})
          SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${sqlString(options.dedupToken)},
-                  date_time_input_format = 'best_effort'
+                  date_time_input_format = 'best_effort', ${MANY_PARTITIONS}
          SELECT * FROM file(${sqlString(file)}, 'JSONCompactEachRow', ${sqlString(structure.join(', '))})`,
       );
     } catch (error) {
@@ -307,6 +316,44 @@ export class ClickHouseStore {
       throw error;
     } finally {
       await rm(file, { force: true });
+    }
+  }
+
+  /** Whether `insertAvro` is available: the embedded engine reads staged files, a server does not. */
+  get readsAvroFiles(): boolean {
+    return this.#engine !== undefined;
+  }
+
+  /**
+   * Inserts an Avro file of rows (see avroRowFile.ts), each column its SQL expression over the
+   * file's fields; with an explicit deduplication token, as `insert`. Embedded engine only.
+   */
+  async insertAvro(
+    table: string,
+    file: AvroRowFile,
+    select: Readonly<Record<string, string>>,
+    options: InsertOptions,
+  ): Promise<void> {
+    if (file.count === 0) return;
+    if (this.#engine === undefined)
+      throw new NonRetriableError(
+        `insert into ${table} failed: Avro files are read by the embedded engine only`,
+      );
+    this.#staging ??= stagingFolder();
+    const staged = path.join(this.#staging, `${this.#id}-${String(++this.#staged)}.avro`);
+    await writeFile(staged, file.toBuffer());
+    const columns = Object.keys(select);
+    try {
+      await this.#engine(
+        `INSERT INTO ${this.target.database}.${table} (${columns.map(quoteName).join(', ')})
+         SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${sqlString(options.dedupToken)},
+                  enable_nullable_tuple_type = 1, ${MANY_PARTITIONS}
+         SELECT ${Object.values(select).join(', ')} FROM file(${sqlString(staged)}, 'Avro')`,
+      );
+    } catch (error) {
+      throw classifyLoaderTable(error, `insert into ${table} failed`);
+    } finally {
+      await rm(staged, { force: true });
     }
   }
 

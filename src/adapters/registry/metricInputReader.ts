@@ -10,6 +10,11 @@
 // and anything it cannot decide (a longer non-ASCII id, a varint past 2^48, a truncated body)
 // returns undefined: the record then takes the full path, which accepts it or says why not. The
 // property test in test/unit/contracts/metricInputReader.test.ts holds the two together.
+//
+// The archive loader walks the same bodies to check them (`archiveBodyCheck`): it hands the bytes
+// themselves to ClickHouse, so there every string must also be valid UTF-8, which the full path
+// would otherwise have repaired while decoding.
+import { isUtf8 } from 'node:buffer';
 import {
   FAILED_TYPES,
   MAX_TIME,
@@ -30,6 +35,8 @@ const NOTHING = Buffer.alloc(0);
 let buf: Buffer = NOTHING;
 let pos = 0;
 let end = 0;
+/** Whether every string must be valid UTF-8 (the archive's check) rather than only sized. */
+let strictUtf8 = false;
 
 /** A zigzag varint of at most 7 bytes (|value| < 2^48, exact in a double); NaN otherwise. */
 function long(): number {
@@ -47,7 +54,15 @@ function long(): number {
 /** Byte length of the next string when it is within [min, max] and inside the body; else -1. */
 function stringLength(min: number, max: number): number {
   const length = long();
-  return length >= min && length <= max && pos + length <= end ? length : -1;
+  if (!(length >= min && length <= max && pos + length <= end)) return -1;
+  return strictUtf8 && !utf8At(pos, length) ? -1 : length;
+}
+
+/** Whether the bytes are valid UTF-8: ASCII by a loop (ids mostly are), the rest by node's check. */
+function utf8At(start: number, length: number): boolean {
+  for (let i = start; i < start + length; i++)
+    if ((buf[i] ?? 0) >= 0x80) return isUtf8(buf.subarray(start, start + length));
+  return true;
 }
 
 function skipString(min: number, max: number): boolean {
@@ -80,8 +95,12 @@ function optionalCount(): number | null | undefined {
   return value >= 0 ? value : undefined;
 }
 
-/** map<string>: every value is a valid string, so it only has to be walked (as avsc reads it). */
+/**
+ * map<string>: every value is a valid string, so it only has to be walked (as avsc reads it). In
+ * the archive's check a key must not repeat: the full path keeps the last of them, the bytes all.
+ */
 function skipStringMap(): boolean {
+  let keys: Set<string> | undefined;
   for (;;) {
     let count = long();
     if (Number.isNaN(count)) return false;
@@ -91,7 +110,17 @@ function skipStringMap(): boolean {
       count = -count;
       if (Number.isNaN(long())) return false;
     }
-    for (let i = 0; i < count; i++) if (!skipString(0, Infinity) || !skipString(0, Infinity)) return false;
+    for (let i = 0; i < count; i++) {
+      const keyAt = pos;
+      if (!skipString(0, Infinity)) return false;
+      if (strictUtf8) {
+        keys ??= new Set();
+        const key = buf.toString('latin1', keyAt, pos);
+        if (keys.has(key)) return false;
+        keys.add(key);
+      }
+      if (!skipString(0, Infinity)) return false;
+    }
   }
 }
 
@@ -235,18 +264,38 @@ export function layoutOf(schema: unknown): string[] {
 const sameLayout = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((field, i) => field === b[i]);
 
+/** Whether the writer schema is the contract's v2 (true), v1 (false), or neither (undefined). */
+function contractVersion(writerSchema: unknown): boolean | undefined {
+  const layout = layoutOf(writerSchema);
+  if (sameLayout(layout, EXECUTION_V2_LAYOUT)) return true;
+  return sameLayout(layout, EXECUTION_V1_LAYOUT) ? false : undefined;
+}
+
+function walk(buffer: Buffer, start: number, withRegion: boolean, utf8: boolean): MetricInput | undefined {
+  buf = buffer;
+  pos = start;
+  end = buffer.length;
+  strictUtf8 = utf8;
+  const input = read(withRegion);
+  // A record's bytes are a slice of its whole fetch response: do not hold that past the read.
+  buf = NOTHING;
+  return input;
+}
+
 /** A reader for this writer schema, or null when it is not a layout the reader knows. */
 export function metricInputReader(writerSchema: unknown): MetricInputReader | null {
-  const layout = layoutOf(writerSchema);
-  const withRegion = sameLayout(layout, EXECUTION_V2_LAYOUT);
-  if (!withRegion && !sameLayout(layout, EXECUTION_V1_LAYOUT)) return null;
-  return (buffer, start) => {
-    buf = buffer;
-    pos = start;
-    end = buffer.length;
-    const input = read(withRegion);
-    // A record's bytes are a slice of its whole fetch response: do not hold that past the read.
-    buf = NOTHING;
-    return input;
-  };
+  const withRegion = contractVersion(writerSchema);
+  if (withRegion === undefined) return null;
+  return (buffer, start) => walk(buffer, start, withRegion, false);
+}
+
+/**
+ * The archive's check of a body from `start` to the buffer's end, for this writer schema (null when
+ * it is not a contract layout): true when the full path would accept the record and decode every
+ * string to exactly its bytes; false when the full path must decide.
+ */
+export function archiveBodyCheck(writerSchema: unknown): ((buffer: Buffer, start: number) => boolean) | null {
+  const withRegion = contractVersion(writerSchema);
+  if (withRegion === undefined) return null;
+  return (buffer, start) => walk(buffer, start, withRegion, true) !== undefined;
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   EXECUTION_V1_LAYOUT,
   EXECUTION_V2_LAYOUT,
+  archiveBodyCheck,
   layoutOf,
   metricInputReader,
   type MetricInputReader,
@@ -190,5 +191,124 @@ describe('metricInputReader', () => {
       }
     }
     expect(read).toBeGreaterThan(100);
+  });
+});
+
+/** The schema with every string read as bytes (the same encoding), a map as an array of entries. */
+function asBytes(schema: unknown): unknown {
+  if (schema === 'string') return 'bytes';
+  if (Array.isArray(schema)) return schema.map(asBytes);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const s = schema as Record<string, unknown>;
+  if (s.type === 'map')
+    return {
+      type: 'array',
+      items: {
+        type: 'record',
+        name: `Entry${String(Math.random()).slice(2)}`,
+        fields: [
+          { name: 'k', type: 'bytes' },
+          { name: 'v', type: asBytes(s.values) },
+        ],
+      },
+    };
+  if (s.type === 'record')
+    return { ...s, fields: (s.fields as { type: unknown }[]).map((f) => ({ ...f, type: asBytes(f.type) })) };
+  return { ...s, type: asBytes(s.type) };
+}
+
+/**
+ * Whether the full path's value holds exactly the body's bytes: re-encoding what avsc decoded gives
+ * what re-encoding the raw bytes gives unless a string was repaired (invalid UTF-8) or a map key
+ * repeated (the decoded object keeps one).
+ */
+function keepsBytes(type: avro.Type, raw: avro.Type, body: Buffer): boolean {
+  return type.toBuffer(type.fromBuffer(body)).equals(raw.toBuffer(raw.fromBuffer(body)));
+}
+
+describe('archiveBodyCheck', () => {
+  const check = (type: avro.Type): ((buffer: Buffer, start: number) => boolean) => {
+    const c = archiveBodyCheck(type.schema());
+    if (c === null) throw new Error('no check for the contract schema');
+    return c;
+  };
+  const checks = [
+    {
+      type: v1,
+      raw: avro.Type.forSchema(asBytes(v1.schema()) as avro.Schema),
+      check: check(v1),
+      read: readV1,
+    },
+    {
+      type: v2,
+      raw: avro.Type.forSchema(asBytes(v2.schema()) as avro.Schema),
+      check: check(v2),
+      read: readV2,
+    },
+  ];
+
+  /** Accepts only what the full path accepts, and only bodies whose bytes the full path keeps. */
+  function expectSound(i: 0 | 1, body: Buffer): boolean {
+    const { type, raw, check: accepts, read } = checks[i] as (typeof checks)[number];
+    if (!accepts(framed(body), 5)) return false;
+    expect(fullPath(type, body)).toBeDefined();
+    expect(read(framed(body), 5)).toBeDefined();
+    expect(keepsBytes(type, raw, body)).toBe(true);
+    return true;
+  }
+
+  it('accepts only bodies the full path accepts and keeps byte for byte', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        avroEvent,
+        optional(fc.string({ maxLength: 6 })),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom('as is', 'truncate', 'flip'),
+        (event, region, at, byte, how) => {
+          for (const [i, body] of [v1.toBuffer(event), v2.toBuffer({ ...event, region })].entries()) {
+            const j = at % body.length;
+            const changed =
+              how === 'as is'
+                ? body
+                : how === 'truncate'
+                  ? body.subarray(0, j)
+                  : Buffer.from(body.map((b, k) => (k === j ? byte : b)));
+            if (expectSound(i as 0 | 1, changed)) accepted++;
+          }
+        },
+      ),
+      { numRuns: 4000 },
+    );
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it('leaves invalid UTF-8 and repeated map keys to the full path, which the metrics reader reads', () => {
+    const event = simulateExecution(
+      simulateWorkflows({ tenants: 1, workflows: 1, seed: 1 })[0] as Parameters<typeof simulateExecution>[0],
+      'run',
+      1764115200000,
+      seededRandom(1),
+    )[0];
+    const body = v1.toBuffer({ ...event, eventId: 'abcd', attributes: { k: 'v' } });
+    expect(checks[0]?.check(framed(body), 5)).toBe(true);
+    // eventId's bytes start after its one-byte length: a lone continuation byte is not UTF-8.
+    const invalid = Buffer.from(body);
+    invalid[2] = 0x80;
+    expect(readV1(framed(invalid), 5)).toBeDefined();
+    expect(checks[0]?.check(framed(invalid), 5)).toBe(false);
+    // The map is the body's end: count 2, then k → v twice, then 0.
+    const entry = Buffer.from([2, 0x6b, 2, 0x76]);
+    const repeated = Buffer.concat([
+      body.subarray(0, body.length - 6),
+      Buffer.from([4]),
+      entry,
+      entry,
+      Buffer.from([0]),
+    ]);
+    expect(v1.fromBuffer(repeated)).toMatchObject({ attributes: { k: 'v' } });
+    expect(readV1(framed(repeated), 5)).toBeDefined();
+    expect(checks[0]?.check(framed(repeated), 5)).toBe(false);
   });
 });

@@ -1,0 +1,106 @@
+// A loader's rows as an Avro object container file, built from the records' own bytes, for
+// embedded chDB to read with `INSERT … SELECT … FROM file(…, 'Avro')`: no decoded object, row
+// object or JSON text per event in JavaScript, and a binary format for the engine to parse
+// (docs/performance.md has the figures).
+//
+//   file    = "Obj" 0x01, metadata map {avro.schema, avro.codec: null}, sync, one block
+//   block   = count (long), byte size (long), records, sync
+//   record  = a body of the row schema, then the trailer: sourcePartition (int), sourceOffset (long)
+//
+// Each record is the Kafka record's Avro body unchanged (plus a few bytes that complete a body of
+// an older writer schema as one of the row schema, see `add`), so the records are what the
+// producer wrote; the trailer carries where each came from, which the table keeps for exactly-once.
+
+/** The Avro record schema of the file: the row schema with the trailer's two fields appended. */
+export interface AvroRecordSchema {
+  readonly type: 'record';
+  readonly name: string;
+  readonly fields: readonly { readonly name: string }[];
+}
+
+export const TRAILER_FIELDS = [
+  { name: 'sourcePartition', type: 'int' },
+  { name: 'sourceOffset', type: 'long' },
+] as const;
+
+// Any 16 bytes will do: the file has one block, and the reader only compares the two copies.
+const SYNC = Buffer.from('pulse.avro.rows!', 'latin1');
+const MAGIC = Buffer.from('Obj\x01', 'latin1');
+/** A zigzag varint takes at most 10 bytes: the trailer at most 15. */
+const TRAILER_MAX = 15;
+
+/** Writes `value` (a safe integer) as a zigzag varint at `at`; returns the position after it. */
+function writeLong(target: Buffer, at: number, value: number): number {
+  let n = value >= 0 ? value * 2 : -value * 2 - 1;
+  let i = at;
+  while (n >= 0x80) {
+    target[i++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  target[i++] = n;
+  return i;
+}
+
+function long(value: number): Buffer {
+  const out = Buffer.alloc(10);
+  return out.subarray(0, writeLong(out, 0, value));
+}
+
+function avroBytes(value: Buffer): Buffer[] {
+  return [long(value.length), value];
+}
+
+export class AvroRowFile {
+  readonly #header: Buffer;
+  readonly #pieces: Buffer[] = [];
+  #trailers: Buffer;
+  #trailerAt = 0;
+  #size = 0;
+  #count = 0;
+
+  /** `rowSchema`: the records' schema before the trailer; `expected`: how many records will come. */
+  constructor(rowSchema: AvroRecordSchema, expected = 1024) {
+    const schema = { ...rowSchema, fields: [...rowSchema.fields, ...TRAILER_FIELDS] };
+    this.#header = Buffer.concat([
+      MAGIC,
+      long(2),
+      ...avroBytes(Buffer.from('avro.schema')),
+      ...avroBytes(Buffer.from(JSON.stringify(schema))),
+      ...avroBytes(Buffer.from('avro.codec')),
+      ...avroBytes(Buffer.from('null')),
+      long(0),
+      SYNC,
+    ]);
+    this.#trailers = Buffer.allocUnsafe(expected * TRAILER_MAX);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Adds a record: `body` from `start` to its end, then `suffix` (the bytes that make a body of an
+   * older writer schema one of the row schema, for instance a null for a field appended since;
+   * empty for a body of the row schema), then the trailer.
+   */
+  add(body: Buffer, start: number, suffix: Buffer, partition: number, offset: number): void {
+    if (this.#trailerAt + TRAILER_MAX > this.#trailers.length) {
+      // The trailers added so far keep their slices of the old buffer.
+      this.#trailers = Buffer.allocUnsafe(Math.max(this.#trailers.length * 2, 64 * TRAILER_MAX));
+      this.#trailerAt = 0;
+    }
+    const at = this.#trailerAt;
+    this.#trailerAt = writeLong(this.#trailers, writeLong(this.#trailers, at, partition), offset);
+    const trailer = this.#trailers.subarray(at, this.#trailerAt);
+    this.#pieces.push(start === 0 ? body : body.subarray(start));
+    if (suffix.length > 0) this.#pieces.push(suffix);
+    this.#pieces.push(trailer);
+    this.#size += body.length - start + suffix.length + trailer.length;
+    this.#count++;
+  }
+
+  /** The whole file. */
+  toBuffer(): Buffer {
+    return Buffer.concat([this.#header, long(this.#count), long(this.#size), ...this.#pieces, SYNC]);
+  }
+}
