@@ -1,6 +1,6 @@
 // Dead letters: the original bytes of a message that cannot be processed, with the reason in
 // headers, so nothing is lost and an operator can fix and replay it.
-import type { IHeaders, Message } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 export interface DeadLetter {
   readonly key: Buffer | null;
@@ -45,4 +45,32 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
   if (value === undefined) return undefined;
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
+}
+
+/** A stage's refused records of a chunk as dead letters, each with its original key, value and time. */
+export function rejectedMessages(
+  sourceTopic: string,
+  sourcePartition: number,
+  chunk: readonly KafkaMessage[],
+  rejected: readonly ({ readonly offset: string } & Pick<
+    DeadLetter,
+    'stage' | 'errorClass' | 'reason' | 'message'
+  >)[],
+): Message[] {
+  const byOffset = new Map(chunk.map((m) => [m.offset, m]));
+  return rejected.map((r) => {
+    const original = byOffset.get(r.offset);
+    return deadLetterMessage({
+      stage: r.stage,
+      errorClass: r.errorClass,
+      reason: r.reason,
+      message: r.message,
+      sourceOffset: r.offset,
+      key: original?.key ?? null,
+      value: original?.value ?? null,
+      sourceTopic,
+      sourcePartition,
+      sourceTimestamp: original?.timestamp ?? '',
+    });
+  });
 }

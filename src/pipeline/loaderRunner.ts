@@ -19,18 +19,20 @@ import {
   sendInChunks,
   translateKafkaError,
 } from '../adapters/kafka/kafkaClient.ts';
-import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
+import type { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage, isRetriable } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { ArrivalClock } from './arrivalClock.ts';
-import { avroChunkPreparer } from './avroChunk.ts';
-import { deadLetterMessage } from './deadLetters.ts';
+import { rejectedMessages } from './deadLetters.ts';
+import { chunkPreparer, type Insertable } from './loaderChunks.ts';
+import type { LoaderDefinition } from './loaderDefinition.ts';
 import {
-  prepareChunk,
-  type DecodedEntry,
-  type LoaderDefinition,
-  type PreparedChunk,
-} from './loaderDefinition.ts';
+  committedIntent,
+  forgetPosition,
+  intentMetadata,
+  newPartitionBuffer,
+  timerDue,
+  type PartitionBuffer,
+} from './loaderPartition.ts';
 import type { StageMetrics } from './stageMetrics.ts';
 
 export interface LoaderOptions {
@@ -42,42 +44,6 @@ export interface LoaderOptions {
   readonly sessionTimeoutMs: number;
   /** partitions processed concurrently by this instance */
   readonly concurrency?: number;
-}
-
-interface Intent {
-  readonly from: string;
-  readonly to: string;
-}
-
-interface PartitionBuffer {
-  messages: KafkaMessage[];
-  /** when the oldest buffered message arrived: the flush is due flushMs later */
-  firstReceivedAt: number;
-  /** when the buffered messages arrived, by fetched batch */
-  arrivals: ArrivalClock;
-  /** serialises flushes of one partition */
-  flushing: Promise<void>;
-  paused: boolean;
-  retryDelayMs: number;
-  /** last offset kafkajs fetched, transaction markers included */
-  fetchedThrough: bigint;
-  /** offset committed by this instance, -1 when unknown */
-  committed: bigint;
-  /** whether the committed intent was read since the last assignment */
-  intentChecked: boolean;
-  /**
-   * The range whose intent is committed and whose insert may have landed, until its offsets are
-   * committed: a retry after a transient failure (the DLQ send, the final commit) must insert
-   * exactly this range again, with its token, never a longer one.
-   */
-  pending: Intent | null;
-}
-
-/** A chunk ready to insert: its rows, in whichever format, and its records for the DLQ. */
-interface Insertable {
-  readonly count: number;
-  readonly rejected: PreparedChunk<unknown>['rejected'];
-  insert(dedupToken: string): Promise<void>;
 }
 
 export interface LoaderHandle {
@@ -113,98 +79,19 @@ export async function startLoader<Row>(deps: {
   // Read through a function: the flag changes while awaits are pending.
   const isStopping = (): boolean => stopping;
 
-  const INTENT_PREFIX = 'pulse-intent:';
-
-  /** The intent left in the committed offset's metadata by a previous owner, if any. */
-  async function committedIntent(partition: number): Promise<Intent | undefined> {
-    const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.inputTopic] });
-    const entry = topic?.partitions.find((p) => p.partition === partition);
-    const metadata = entry?.metadata ?? '';
-    if (entry === undefined || !metadata.startsWith(INTENT_PREFIX)) return undefined;
-    const [from, to] = metadata.slice(INTENT_PREFIX.length).split('-');
-    if (from === undefined || to === undefined || from !== entry.offset) return undefined;
-    return { from, to };
-  }
-
-  /** Whether the timer has work for a partition: a flush due, or transaction markers to commit past. */
-  function timerDue(buffer: PartitionBuffer): boolean {
-    if (buffer.messages.length === 0)
-      return buffer.fetchedThrough >= 0n && buffer.fetchedThrough >= buffer.committed;
-    return Date.now() - buffer.firstReceivedAt >= options.flushMs;
-  }
-
   /** Per partition, the last offset this process has inserted (kept across rebalances). */
   const insertedThrough = new Map<number, bigint>();
 
   const bufferOf = (partition: number): PartitionBuffer => {
     let buffer = buffers.get(partition);
     if (buffer === undefined) {
-      buffer = {
-        messages: [],
-        firstReceivedAt: 0,
-        arrivals: new ArrivalClock(),
-        flushing: Promise.resolve(),
-        paused: false,
-        retryDelayMs: 200,
-        fetchedThrough: -1n,
-        committed: -1n,
-        intentChecked: false,
-        pending: null,
-      };
+      buffer = newPartitionBuffer();
       buffers.set(partition, buffer);
     }
     return buffer;
   };
 
-  /** After a rebalance: the buffered messages will be fetched again from the committed offsets. */
-  function forgetPosition(buffer: PartitionBuffer): void {
-    buffer.messages = [];
-    buffer.fetchedThrough = -1n;
-    buffer.committed = -1n;
-    buffer.intentChecked = false;
-    buffer.pending = null;
-  }
-
-  async function decodeAll(messages: readonly KafkaMessage[]): Promise<DecodedEntry[]> {
-    const entries: DecodedEntry[] = [];
-    for (const message of messages) {
-      try {
-        // Synchronous once the schema is known; the first record of a schema fetches it.
-        const decoded = registry.decodeKnown(message.value) ?? (await registry.decode(message.value));
-        entries.push({ offset: message.offset, timestamp: Number(message.timestamp), decoded });
-      } catch (error) {
-        if (!(error instanceof DecodeError)) throw error; // registry unreachable: retry the chunk
-        entries.push({
-          offset: message.offset,
-          decodeError: { errorClass: error.name, reason: error.reason, message: error.message },
-        });
-      }
-    }
-    return entries;
-  }
-
-  const { avroRows } = definition;
-  const prepareAvro =
-    avroRows !== undefined && store.readsAvroFiles ? avroChunkPreparer(registry, avroRows) : undefined;
-
-  /** The chunk's rows: an Avro file of the records' bytes where the definition and store allow it. */
-  async function prepare(partition: number, chunk: readonly KafkaMessage[]): Promise<Insertable> {
-    if (prepareAvro !== undefined && avroRows !== undefined) {
-      const { file, rejected } = await prepareAvro(partition, chunk);
-      return {
-        count: file.count,
-        rejected,
-        insert: (dedupToken) => store.insertAvro(definition.table, file, avroRows.select, { dedupToken }),
-      };
-    }
-    const { rows, rejected } = prepareChunk(definition, partition, await decodeAll(chunk));
-    return {
-      count: rows.length,
-      rejected,
-      insert: (dedupToken) =>
-        store.insert(definition.table, rows as Record<string, unknown>[], { dedupToken }),
-    };
-  }
+  const prepare = chunkPreparer(registry, store, definition);
 
   /**
    * Drops buffered messages that are in ClickHouse already: fetched again after kafkajs restarted
@@ -254,7 +141,9 @@ export async function startLoader<Row>(deps: {
     // Retrying a range whose insert may have landed: the same range, so the same token.
     if (pending !== null && pending.from === first.offset) return { to: BigInt(pending.to), retried: true };
     // Only the first flush after an assignment can meet an intent left by a crashed attempt.
-    const intent = buffer.intentChecked ? undefined : await committedIntent(partition);
+    const intent = buffer.intentChecked
+      ? undefined
+      : await committedIntent(admin, options.groupId, options.inputTopic, partition);
     buffer.intentChecked = true;
     let range: { to: bigint; retried: boolean };
     if (intent !== undefined && intent.from === first.offset) {
@@ -273,7 +162,7 @@ export async function startLoader<Row>(deps: {
           topic: options.inputTopic,
           partition,
           offset: first.offset,
-          metadata: `${INTENT_PREFIX}${first.offset}-${end.offset}`,
+          metadata: intentMetadata({ from: first.offset, to: end.offset }),
         },
       ]);
     }
@@ -313,25 +202,10 @@ export async function startLoader<Row>(deps: {
     rejected: Insertable['rejected'],
   ): Promise<void> {
     if (rejected.length === 0) return;
-    const byOffset = new Map(chunk.map((m) => [m.offset, m]));
     await sendInChunks(
       (record) => producer.send(record),
       options.deadLetterTopic,
-      rejected.map((r) => {
-        const original = byOffset.get(r.offset);
-        return deadLetterMessage({
-          key: original?.key ?? null,
-          value: original?.value ?? null,
-          sourceTopic: options.inputTopic,
-          sourcePartition: partition,
-          sourceOffset: r.offset,
-          sourceTimestamp: original?.timestamp ?? '',
-          stage: r.stage,
-          errorClass: r.errorClass,
-          reason: r.reason,
-          message: r.message,
-        });
-      }),
+      rejectedMessages(options.inputTopic, partition, chunk, rejected),
       -1,
     );
     metrics.add('dlq_records_total', rejected.length);
@@ -532,7 +406,7 @@ export async function startLoader<Row>(deps: {
   const timer = setInterval(
     () => {
       for (const [partition, buffer] of buffers) {
-        if (!timerDue(buffer)) continue;
+        if (!timerDue(buffer, options.flushMs, Date.now())) continue;
         flush(partition, false).catch((error: unknown) => {
           log.error('loader stopped on a non-retriable error', { error });
         });
