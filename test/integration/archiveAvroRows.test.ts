@@ -51,7 +51,7 @@ const event = fc.record({
   stepId: id,
   service: optional(fc.constantFrom('slack', 'google-sheets', 'x1', 'a'.repeat(128))),
   action: optional(text(0, 256)),
-  attempt: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(65_535)),
+  attempt: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(65_535, 70_000, 2147483647)),
   durationMs: optional(count),
   costMicros: optional(count),
   error: fc.option(
@@ -160,6 +160,8 @@ describe('archive rows as Avro', () => {
       );
     const [viaAvro, viaJson] = await Promise.all([rows('workflow_executions'), rows('executions_via_json')]);
     expect(viaAvro).toHaveLength(events.length);
+    // Every value as sent: an attempt past 65,535 once wrapped in a UInt16 column.
+    expect(viaAvro.map((r) => Number(r.attempt))).toEqual(events.map((e) => e.attempt));
     for (const [i, row] of viaJson.entries()) expect(viaAvro[i], `event ${String(i)}`).toEqual(row);
   });
 });
