@@ -12,15 +12,20 @@
 //   committed before).
 // - A failed transaction is aborted and the partition's state is rebuilt the same way, so the
 //   in-memory state never runs ahead of what Kafka committed.
-import { Partitioners } from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
-import { sendInChunks, translateKafkaError } from '../adapters/kafka/kafkaClient.ts';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import {
+  committedOffset,
+  earliestOffset,
+  sendInChunks,
+  transactionalProducer,
+  translateKafkaError,
+} from '../adapters/kafka/kafkaClient.ts';
 import type { RedisState } from '../adapters/redis/redisState.ts';
 import type { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { deadLetterMessage } from './deadLetters.ts';
-import { inputDecoder } from './inputDecoder.ts';
+import { batchDecoder } from './processorInputs.ts';
+import { outputEncoder } from './processorOutputs.ts';
 import { runInputs, type ProcessorDefinition } from './processorDefinition.ts';
 import type { StageMetrics } from './stageMetrics.ts';
 
@@ -92,15 +97,7 @@ export async function startProcessor<State, In, Out>(deps: {
 }): Promise<ProcessorHandle> {
   const { kafka, registry, definition, options, metrics } = deps;
   const log = deps.log.child({ module: 'processor', stage: definition.name });
-  const outputTypes = new Map<
-    string,
-    { topic: string; schemaId: number; type: Awaited<ReturnType<AvroRegistry['typeOf']>> }
-  >();
-  for (const base of [definition.output, ...(definition.extraOutputs ?? [])]) {
-    const target = options.outputs.get(base);
-    if (target === undefined) throw new Error(`no output topic configured for ${base}`);
-    outputTypes.set(base, { ...target, type: await registry.typeOf(target.schemaId) });
-  }
+  const encodeOutputs = await outputEncoder(registry, definition, options.outputs);
   const admin: Admin = kafka.admin();
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
@@ -116,36 +113,11 @@ export async function startProcessor<State, In, Out>(deps: {
   });
   const runs = new Map<number, PartitionRun<State>>();
   let stopping = false;
+  // One per input partition: a new owner's registration fences a zombie (see restore).
+  const transactionalId = (partition: number): string =>
+    `${options.groupId}.${options.inputTopic}.${String(partition)}`;
   const snapshotKey = (partition: number): string =>
     deps.state.key('processor', options.groupId, options.inputTopic, partition, 'snapshot');
-
-  async function committedOffset(partition: number): Promise<bigint | null> {
-    const [topic] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.inputTopic] });
-    const entry = topic?.partitions.find((p) => p.partition === partition);
-    const offset = entry === undefined ? -1n : BigInt(entry.offset);
-    return offset < 0n ? null : offset;
-  }
-
-  async function earliestOffset(partition: number): Promise<bigint> {
-    const offsets = await admin.fetchTopicOffsets(options.inputTopic);
-    return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
-  }
-
-  async function transactionalProducer(partition: number): Promise<Producer> {
-    const producer = kafka.producer({
-      transactionalId: `${options.groupId}.${options.inputTopic}.${partition}`,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
-    });
-    await producer.connect();
-    // kafkajs registers the transactional id (InitProducerId) at the first transaction only; an
-    // empty one registers it now. That fences every earlier producer of the partition, and the
-    // broker answers only once a transaction such a producer left is complete (see restore).
-    await (await producer.transaction()).abort();
-    return producer;
-  }
 
   /**
    * Brings a partition's state to its committed offset: keep the live state when it is already
@@ -160,8 +132,8 @@ export async function startProcessor<State, In, Out>(deps: {
     // a second time (metricsExactlyOnce saw a window twice in about one run in ten). A fresh
     // producer's registration returns only once every earlier transaction of the partition is
     // complete. A partition this process already runs keeps its producer and its state (below).
-    const producer = existing?.producer ?? (await transactionalProducer(partition));
-    const committed = await committedOffset(partition);
+    const producer = existing?.producer ?? (await transactionalProducer(kafka, transactionalId(partition)));
+    const committed = await committedOffset(admin, options.groupId, options.inputTopic, partition);
     if (
       existing !== undefined &&
       committed !== null &&
@@ -179,12 +151,12 @@ export async function startProcessor<State, In, Out>(deps: {
       return undefined;
     });
     let state = definition.initialState();
-    let from = committed ?? (await earliestOffset(partition));
+    let from = committed ?? (await earliestOffset(admin, options.inputTopic, partition));
     if (snapshot !== undefined && committed !== null && BigInt(snapshot.offset) <= committed) {
       state = definition.restore(snapshot.state);
       from = BigInt(snapshot.offset);
     } else if (committed !== null) {
-      from = await earliestOffset(partition);
+      from = await earliestOffset(admin, options.inputTopic, partition);
       if (snapshot !== undefined)
         log.warn('snapshot is ahead of the committed offset; rebuilding', { partition });
     }
@@ -209,7 +181,7 @@ export async function startProcessor<State, In, Out>(deps: {
     return from;
   }
 
-  const decode = inputDecoder(registry, definition, metrics);
+  const decodeBatch = batchDecoder(registry, definition, options, metrics);
 
   async function commit(
     partition: number,
@@ -222,24 +194,13 @@ export async function startProcessor<State, In, Out>(deps: {
       // A new producer with the same transactional id fences the old one, and the broker settles
       // the transaction it left open; until it connects, the batch fails and is retried.
       const stuck = run.producer;
-      run.producer = await transactionalProducer(partition);
+      run.producer = await transactionalProducer(kafka, transactionalId(partition));
       run.producerStuck = false;
       void stuck.disconnect().catch(() => undefined);
     }
     const transaction = await run.producer.transaction();
     try {
-      const byTopic = new Map<string, Message[]>();
-      for (const o of outputs) {
-        const target = outputTypes.get(definition.route?.(o) ?? definition.output);
-        if (target === undefined)
-          throw new Error(`${definition.name} routed an output to an undeclared topic`);
-        const list = byTopic.get(target.topic) ?? [];
-        list.push({
-          key: definition.outputKey(o, partition),
-          value: registry.encodeKnown(target.schemaId, target.type, definition.outputValue(o, partition)),
-        });
-        byTopic.set(target.topic, list);
-      }
+      const byTopic = encodeOutputs(outputs, partition);
       for (const [topic, messages] of byTopic) {
         await sendInChunks((record) => transaction.send(record), topic, messages);
       }
@@ -326,47 +287,6 @@ export async function startProcessor<State, In, Out>(deps: {
     return next;
   }
 
-  /**
-   * A batch's records as inputs for the definition, past what the run has applied already; records
-   * that do not decode or validate become dead letters, except those a replay has sent before.
-   */
-  async function decodeBatch(
-    partition: number,
-    current: PartitionRun<State>,
-    messages: readonly KafkaMessage[],
-  ): Promise<{ inputs: { offset: string; value: In }[]; deadLetters: Message[] }> {
-    const inputs: { offset: string; value: In }[] = [];
-    const deadLetters: Message[] = [];
-    const first = messages[0];
-    // Offsets rise within a batch: only a batch that starts behind needs each one compared.
-    const startsBehind = first !== undefined && BigInt(first.offset) < current.nextOffset;
-    for (const message of messages) {
-      if (startsBehind && BigInt(message.offset) < current.nextOffset) continue;
-      const decoded = decode(message);
-      const result = decoded instanceof Promise ? await decoded : decoded;
-      if ('value' in result) {
-        const value = definition.enrich === undefined ? result.value : await definition.enrich(result.value);
-        inputs.push({ offset: message.offset, value });
-      } else if (options.deadLetterTopic !== undefined) {
-        const replayed = current.replayUntil !== null && BigInt(message.offset) < current.replayUntil;
-        if (!replayed) {
-          deadLetters.push(
-            deadLetterMessage({
-              key: message.key,
-              value: message.value,
-              sourceTopic: options.inputTopic,
-              sourcePartition: partition,
-              sourceOffset: message.offset,
-              sourceTimestamp: message.timestamp,
-              ...result.rejected,
-            }),
-          );
-        }
-      }
-    }
-    return { inputs, deadLetters };
-  }
-
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const partition = batch.partition;
@@ -437,7 +357,12 @@ export async function startProcessor<State, In, Out>(deps: {
       metrics.add('batch_failures_total', 1);
       await new Promise((r) => setTimeout(r, 500));
       // Refetch from the committed offset on the next round.
-      const committed = await committedOffset(payload.batch.partition).catch(() => null);
+      const committed = await committedOffset(
+        admin,
+        options.groupId,
+        options.inputTopic,
+        payload.batch.partition,
+      ).catch(() => null);
       if (committed !== null)
         consumer.seek({
           topic: options.inputTopic,

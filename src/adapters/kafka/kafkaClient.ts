@@ -4,6 +4,7 @@ import {
   Kafka,
   Partitioners,
   logLevel,
+  type Admin,
   type KafkaConfig,
   type LogEntry,
   type Message,
@@ -160,6 +161,44 @@ export function idempotentProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
   });
+}
+
+/**
+ * A connected transactional producer whose id is registered: kafkajs registers the id
+ * (InitProducerId) at the first transaction only, so an empty one registers it now. That fences
+ * every earlier producer with the id, and the broker answers only once a transaction such a
+ * producer left is complete.
+ */
+export async function transactionalProducer(kafka: Kafka, transactionalId: string): Promise<Producer> {
+  const producer = kafka.producer({
+    transactionalId,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
+  });
+  await producer.connect();
+  await (await producer.transaction()).abort();
+  return producer;
+}
+
+/** The group's committed offset of a partition, or null when it has none. */
+export async function committedOffset(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<bigint | null> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const entry = offsets?.partitions.find((p) => p.partition === partition);
+  const offset = entry === undefined ? -1n : BigInt(entry.offset);
+  return offset < 0n ? null : offset;
+}
+
+/** A partition's earliest offset still in the log. */
+export async function earliestOffset(admin: Admin, topic: string, partition: number): Promise<bigint> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
 }
 
 /** Record batches above the broker's message.max.bytes (1 MiB by default) are rejected whole. */
