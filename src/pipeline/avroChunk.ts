@@ -7,7 +7,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { AvroRowFile } from '../adapters/clickhouse/avroRowFile.ts';
 import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
 import { fastReader } from './inputDecoder.ts';
-import type { AvroRowsDefinition, PreparedChunk } from './loaderDefinition.ts';
+import type { AvroRowsDefinition, DecodedEntry, PreparedChunk } from './loaderDefinition.ts';
 
 export interface AvroChunk {
   readonly file: AvroRowFile;
@@ -15,6 +15,36 @@ export interface AvroChunk {
 }
 
 const NOTHING = Buffer.alloc(0);
+
+/**
+ * A record decoded through the registry, or why it never will be (DLQ material); synchronous
+ * once its schema is known, a Promise when the first record of a schema fetches it. Throws when
+ * the registry cannot be reached (retry the chunk).
+ */
+export function decodeEntry(
+  registry: AvroRegistry,
+  message: KafkaMessage,
+): DecodedEntry | Promise<DecodedEntry> {
+  const rejected = (error: unknown): DecodedEntry => {
+    if (!(error instanceof DecodeError)) throw error;
+    return {
+      offset: message.offset,
+      decodeError: { errorClass: error.name, reason: error.reason, message: error.message },
+    };
+  };
+  const found = (decoded: unknown): DecodedEntry => ({
+    offset: message.offset,
+    timestamp: Number(message.timestamp),
+    decoded,
+  });
+  try {
+    const known = registry.decodeKnown(message.value);
+    if (known !== undefined) return found(known);
+  } catch (error) {
+    return rejected(error);
+  }
+  return registry.decode(message.value).then(found, rejected);
+}
 
 /** Prepares chunks for one definition; throws when the registry cannot be reached (retry). */
 export function avroChunkPreparer(
@@ -32,33 +62,23 @@ export function avroChunkPreparer(
         file.add(message.value as Buffer, 5, suffix, partition, offset);
         continue;
       }
-      let decoded: unknown;
-      try {
-        // Synchronous once the schema is known; the first record of a schema fetches it.
-        decoded = registry.decodeKnown(message.value) ?? (await registry.decode(message.value));
-      } catch (error) {
-        if (!(error instanceof DecodeError)) throw error;
-        rejected.push({
-          offset: message.offset,
-          stage: 'decode',
-          errorClass: error.name,
-          reason: error.reason,
-          message: error.message,
-        });
+      const entry = decodeEntry(registry, message);
+      const decoded = entry instanceof Promise ? await entry : entry;
+      if ('decodeError' in decoded) {
+        rejected.push({ offset: message.offset, stage: 'decode', ...decoded.decodeError });
         continue;
       }
-      const encoded = definition.encode(decoded);
+      const encoded = definition.encode(decoded.decoded);
       if (encoded.ok) file.add(encoded.row, 0, NOTHING, partition, offset);
-      else rejected.push({ offset: message.offset, stage: 'validate', ...withoutOk(encoded) });
+      else
+        rejected.push({
+          offset: message.offset,
+          stage: 'validate',
+          errorClass: encoded.errorClass,
+          reason: encoded.reason,
+          message: encoded.message,
+        });
     }
     return { file, rejected };
   };
-}
-
-function withoutOk(failure: { errorClass: string; reason: string; message: string }): {
-  errorClass: string;
-  reason: string;
-  message: string;
-} {
-  return { errorClass: failure.errorClass, reason: failure.reason, message: failure.message };
 }

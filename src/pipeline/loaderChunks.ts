@@ -3,8 +3,8 @@
 // else rows from the definition's `transform`), and the records refused, for the dead-letter topic.
 import type { KafkaMessage } from 'kafkajs';
 import type { ClickHouseStore } from '../adapters/clickhouse/clickhouseStore.ts';
-import { DecodeError, type AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
-import { avroChunkPreparer } from './avroChunk.ts';
+import type { AvroRegistry } from '../adapters/registry/schemaRegistry.ts';
+import { avroChunkPreparer, decodeEntry } from './avroChunk.ts';
 import {
   prepareChunk,
   type DecodedEntry,
@@ -31,17 +31,8 @@ export function chunkPreparer<Row>(
   async function decodeAll(messages: readonly KafkaMessage[]): Promise<DecodedEntry[]> {
     const entries: DecodedEntry[] = [];
     for (const message of messages) {
-      try {
-        // Synchronous once the schema is known; the first record of a schema fetches it.
-        const decoded = registry.decodeKnown(message.value) ?? (await registry.decode(message.value));
-        entries.push({ offset: message.offset, timestamp: Number(message.timestamp), decoded });
-      } catch (error) {
-        if (!(error instanceof DecodeError)) throw error; // registry unreachable: retry the chunk
-        entries.push({
-          offset: message.offset,
-          decodeError: { errorClass: error.name, reason: error.reason, message: error.message },
-        });
-      }
+      const entry = decodeEntry(registry, message);
+      entries.push(entry instanceof Promise ? await entry : entry);
     }
     return entries;
   }

@@ -1,6 +1,7 @@
 // A loader's state per input partition, and the intent it leaves in the committed offset's
 // metadata (see loaderRunner.ts for the protocol).
 import type { Admin, KafkaMessage } from 'kafkajs';
+import { committedEntry } from '../adapters/kafka/kafkaClient.ts';
 import { ArrivalClock } from './arrivalClock.ts';
 
 /** An offset range [from, to] whose insert may have landed before its offsets were committed. */
@@ -76,8 +77,7 @@ export async function committedIntent(
   topic: string,
   partition: number,
 ): Promise<Intent | undefined> {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const entry = offsets?.partitions.find((p) => p.partition === partition);
+  const entry = await committedEntry(admin, groupId, topic, partition);
   const metadata = entry?.metadata ?? '';
   if (entry === undefined || !metadata.startsWith(INTENT_PREFIX)) return undefined;
   const [from, to] = metadata.slice(INTENT_PREFIX.length).split('-');

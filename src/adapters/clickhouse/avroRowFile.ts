@@ -50,6 +50,28 @@ function avroBytes(value: Buffer): Buffer[] {
   return [long(value.length), value];
 }
 
+/** Per row schema, the file header: built once, not for every chunk of a loader. */
+const headers = new WeakMap<AvroRecordSchema, Buffer>();
+
+function headerOf(rowSchema: AvroRecordSchema): Buffer {
+  let header = headers.get(rowSchema);
+  if (header === undefined) {
+    const schema = { ...rowSchema, fields: [...rowSchema.fields, ...TRAILER_FIELDS] };
+    header = Buffer.concat([
+      MAGIC,
+      long(2),
+      ...avroBytes(Buffer.from('avro.schema')),
+      ...avroBytes(Buffer.from(JSON.stringify(schema))),
+      ...avroBytes(Buffer.from('avro.codec')),
+      ...avroBytes(Buffer.from('null')),
+      long(0),
+      SYNC,
+    ]);
+    headers.set(rowSchema, header);
+  }
+  return header;
+}
+
 export class AvroRowFile {
   readonly #header: Buffer;
   readonly #pieces: Buffer[] = [];
@@ -60,17 +82,7 @@ export class AvroRowFile {
 
   /** `rowSchema`: the records' schema before the trailer; `expected`: how many records will come. */
   constructor(rowSchema: AvroRecordSchema, expected = 1024) {
-    const schema = { ...rowSchema, fields: [...rowSchema.fields, ...TRAILER_FIELDS] };
-    this.#header = Buffer.concat([
-      MAGIC,
-      long(2),
-      ...avroBytes(Buffer.from('avro.schema')),
-      ...avroBytes(Buffer.from(JSON.stringify(schema))),
-      ...avroBytes(Buffer.from('avro.codec')),
-      ...avroBytes(Buffer.from('null')),
-      long(0),
-      SYNC,
-    ]);
+    this.#header = headerOf(rowSchema);
     this.#trailers = Buffer.allocUnsafe(expected * TRAILER_MAX);
   }
 

@@ -299,21 +299,34 @@ export class ClickHouseStore {
       }
       return `${quoteName(column)} ${type}`;
     });
-    this.#staging ??= stagingFolder();
-    // Two stores of one process (the writer and a replay's) share the folder: the name keeps them apart.
-    const file = path.join(this.#staging, `${this.#id}-${String(++this.#staged)}.json`);
-    await writeFile(file, values);
     try {
-      await engine(
-        `INSERT INTO ${this.target.database}.${table} (${columns.map(quoteName).join(', ')})
-         SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${sqlString(options.dedupToken)},
-                  date_time_input_format = 'best_effort', ${MANY_PARTITIONS}
-         SELECT * FROM file(${sqlString(file)}, 'JSONCompactEachRow', ${sqlString(structure.join(', '))})`,
+      await this.#withStagedFile('json', values, (file) =>
+        engine(
+          `INSERT INTO ${this.target.database}.${table} (${columns.map(quoteName).join(', ')})
+           SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${sqlString(options.dedupToken)},
+                    date_time_input_format = 'best_effort', ${MANY_PARTITIONS}
+           SELECT * FROM file(${sqlString(file)}, 'JSONCompactEachRow', ${sqlString(structure.join(', '))})`,
+        ),
       );
     } catch (error) {
       // The table may have been replaced (a replay swaps tables): read its columns again next time.
       this.#columnTypes.delete(table);
       throw error;
+    }
+  }
+
+  /** Writes `bytes` to a staging file, runs `use` on its path, and removes the file. */
+  async #withStagedFile(
+    extension: string,
+    bytes: Buffer,
+    use: (file: string) => Promise<unknown>,
+  ): Promise<void> {
+    this.#staging ??= stagingFolder();
+    // Two stores of one process (the writer and a replay's) share the folder: the name keeps them apart.
+    const file = path.join(this.#staging, `${this.#id}-${String(++this.#staged)}.${extension}`);
+    await writeFile(file, bytes);
+    try {
+      await use(file);
     } finally {
       await rm(file, { force: true });
     }
@@ -339,21 +352,19 @@ export class ClickHouseStore {
       throw new NonRetriableError(
         `insert into ${table} failed: Avro files are read by the embedded engine only`,
       );
-    this.#staging ??= stagingFolder();
-    const staged = path.join(this.#staging, `${this.#id}-${String(++this.#staged)}.avro`);
-    await writeFile(staged, file.toBuffer());
+    const engine = this.#engine;
     const columns = Object.keys(select);
     try {
-      await this.#engine(
-        `INSERT INTO ${this.target.database}.${table} (${columns.map(quoteName).join(', ')})
-         SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${sqlString(options.dedupToken)},
-                  enable_nullable_tuple_type = 1, ${MANY_PARTITIONS}
-         SELECT ${Object.values(select).join(', ')} FROM file(${sqlString(staged)}, 'Avro')`,
+      await this.#withStagedFile('avro', file.toBuffer(), (staged) =>
+        engine(
+          `INSERT INTO ${this.target.database}.${table} (${columns.map(quoteName).join(', ')})
+           SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${sqlString(options.dedupToken)},
+                    enable_nullable_tuple_type = 1, ${MANY_PARTITIONS}
+           SELECT ${Object.values(select).join(', ')} FROM file(${sqlString(staged)}, 'Avro')`,
+        ),
       );
     } catch (error) {
       throw classifyLoaderTable(error, `insert into ${table} failed`);
-    } finally {
-      await rm(staged, { force: true });
     }
   }
 

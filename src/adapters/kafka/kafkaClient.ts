@@ -182,6 +182,17 @@ export async function transactionalProducer(kafka: Kafka, transactionalId: strin
   return producer;
 }
 
+/** The group's committed offset of a partition with its metadata, as the broker has it. */
+export async function committedEntry(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<{ offset: string; metadata: string | null } | undefined> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return offsets?.partitions.find((p) => p.partition === partition);
+}
+
 /** The group's committed offset of a partition, or null when it has none. */
 export async function committedOffset(
   admin: Admin,
@@ -189,8 +200,7 @@ export async function committedOffset(
   topic: string,
   partition: number,
 ): Promise<bigint | null> {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const entry = offsets?.partitions.find((p) => p.partition === partition);
+  const entry = await committedEntry(admin, groupId, topic, partition);
   const offset = entry === undefined ? -1n : BigInt(entry.offset);
   return offset < 0n ? null : offset;
 }
