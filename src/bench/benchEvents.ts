@@ -121,3 +121,43 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Reads `total` records of `topic` from the start with kafkajs in a fresh group, each through
+ * `decode` when given; returns records/s from the group join (the clock starts when fetching
+ * begins, not at the first batch: a single fetch can return every partition's data at once).
+ */
+export async function consumeAll(
+  kafka: Kafka,
+  topic: string,
+  total: number,
+  decode: ((b: Buffer | null) => unknown) | null,
+): Promise<number> {
+  const consumer = kafka.consumer({
+    groupId: `bench-read-${randomBytes(4).toString('hex')}`,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let started = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    started = performance.now();
+  });
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  await consumer.run({
+    partitionsConsumedConcurrently: 6,
+    eachBatch: async ({ batch }) => {
+      if (decode !== null) for (const m of batch.messages) decode(m.value);
+      seen += batch.messages.length;
+      if (seen >= total) resolveDone();
+      await Promise.resolve();
+    },
+  });
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  return total / seconds;
+}
