@@ -4,7 +4,9 @@
 // processor, and would another client raise it? Each client reads every record of the topic from
 // the start in a fresh group, with no decoding, as the pipeline bench's raw consume does.
 //
-//   kafkajs              eachBatch, 6 partitions concurrently, 64 MB fetches (as pipelineBench)
+//   kafkajs              eachBatch, 6 partitions concurrently, 64 MB fetches (as pipelineBench),
+//                        with Pulse's record decoder (src/adapters/kafka/recordDecoder.ts) as the
+//                        pipeline runs it
 //   @platformatic/kafka  its consumer stream, one 'data' event per record, 64 MB fetches
 //   @confluentinc/kafka-javascript (librdkafka), only when installed: it needs a prebuilt binary
 //                        from GitHub or a build that downloads zlib, OpenSSL and zstd sources

@@ -11,6 +11,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { cacheCoordinators } from './coordinatorCache.ts';
+import { installRecordDecoder } from './recordDecoder.ts';
 import { TransientError, NonRetriableError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -103,6 +104,10 @@ export function createKafka(settings: KafkaSettings, log: Logger): Kafka {
   const kafka = new Kafka(config);
   if (!cacheCoordinators(kafka)) {
     kafkaLog.warn('this kafkajs has no cluster factory to hook: coordinator lookups are not cached');
+  }
+  const decoder = installRecordDecoder();
+  if (decoder !== 'installed') {
+    kafkaLog.warn(`fetched records are decoded by kafkajs's own record decoder (${decoder})`);
   }
   return kafka;
 }
