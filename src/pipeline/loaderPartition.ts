@@ -49,6 +49,23 @@ export function newPartitionBuffer(): PartitionBuffer {
   };
 }
 
+/**
+ * The index of the first message whose offset is above `bound`, or the length when none is: a
+ * binary search, as a partition's messages ascend by offset (parsing every offset of a 20,000
+ * message buffer to find a chunk's end cost more than the search).
+ */
+export function firstAbove(messages: readonly KafkaMessage[], bound: bigint): number {
+  let low = 0;
+  let high = messages.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const message = messages[middle];
+    if (message !== undefined && BigInt(message.offset) > bound) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 /** After a rebalance: the buffered messages will be fetched again from the committed offsets. */
 export function forgetPosition(buffer: PartitionBuffer): void {
   buffer.messages = [];

@@ -27,6 +27,7 @@ import { chunkPreparer, type Insertable } from './loaderChunks.ts';
 import type { LoaderDefinition } from './loaderDefinition.ts';
 import {
   committedIntent,
+  firstAbove,
   forgetPosition,
   intentMetadata,
   newPartitionBuffer,
@@ -102,13 +103,13 @@ export async function startLoader<Row>(deps: {
   async function dropInserted(partition: number, buffer: PartitionBuffer): Promise<void> {
     const done = insertedThrough.get(partition);
     if (done !== undefined && buffer.messages.length > 0) {
-      const keep = buffer.messages.findIndex((m) => BigInt(m.offset) > done);
+      const keep = firstAbove(buffer.messages, done);
       if (keep !== 0) {
         log.warn('messages this process already inserted were fetched again; not inserting them twice', {
           partition,
           through: done.toString(),
         });
-        buffer.messages = keep === -1 ? [] : buffer.messages.slice(keep);
+        buffer.messages = buffer.messages.slice(keep);
         if (buffer.pending !== null && BigInt(buffer.pending.to) <= done) buffer.pending = null;
         if (buffer.messages.length === 0 && done + 1n > buffer.committed) {
           await consumer.commitOffsets([
@@ -120,8 +121,8 @@ export async function startLoader<Row>(deps: {
       }
     }
     if (buffer.committed >= 0n) {
-      const stale = buffer.messages.findIndex((m) => BigInt(m.offset) >= buffer.committed);
-      if (stale !== 0) buffer.messages = stale === -1 ? [] : buffer.messages.slice(stale);
+      const stale = firstAbove(buffer.messages, buffer.committed - 1n);
+      if (stale !== 0) buffer.messages = buffer.messages.slice(stale);
     }
   }
 
@@ -221,8 +222,7 @@ export async function startLoader<Row>(deps: {
     const range = await rangeToFlush(partition, buffer, messages, first);
     if (range === undefined) return false;
     const { to } = range;
-    const count = messages.findIndex((m) => BigInt(m.offset) > to);
-    const chunk = count === -1 ? messages.slice() : messages.slice(0, count);
+    const chunk = messages.slice(0, firstAbove(messages, to));
     const prepared = await prepare(partition, chunk);
     await insertRange(partition, { from: first.offset, ...range }, prepared);
     insertedThrough.set(partition, to);
@@ -327,21 +327,23 @@ export async function startLoader<Row>(deps: {
     const { batch } = payload;
     if (payload.isStale() || stopping) return;
     const buffer = bufferOf(batch.partition);
+    // Offsets ascend within a batch: what is buffered already or committed is a prefix of it.
     const lastBuffered = buffer.messages.at(-1)?.offset;
-    const arrived = Date.now();
-    let appended = false;
-    for (const message of batch.messages) {
-      if (lastBuffered !== undefined && BigInt(message.offset) <= BigInt(lastBuffered)) continue;
-      if (buffer.committed >= 0n && BigInt(message.offset) < buffer.committed) continue;
-      if (!appended) {
-        if (buffer.messages.length === 0) {
-          buffer.firstReceivedAt = arrived;
-          buffer.arrivals.clear();
-        }
-        buffer.arrivals.arrived(BigInt(message.offset), arrived);
-        appended = true;
+    let floor = lastBuffered === undefined ? -1n : BigInt(lastBuffered);
+    if (buffer.committed - 1n > floor) floor = buffer.committed - 1n;
+    const start = firstAbove(batch.messages, floor);
+    const first = batch.messages[start];
+    if (first !== undefined) {
+      const arrived = Date.now();
+      if (buffer.messages.length === 0) {
+        buffer.firstReceivedAt = arrived;
+        buffer.arrivals.clear();
       }
-      buffer.messages.push(message);
+      buffer.arrivals.arrived(BigInt(first.offset), arrived);
+      for (let i = start; i < batch.messages.length; i++) {
+        const message = batch.messages[i];
+        if (message !== undefined) buffer.messages.push(message);
+      }
     }
     // Resolving moves kafkajs's fetch position only; the commit happens after the insert.
     const lastOffset = batch.messages.at(-1)?.offset;

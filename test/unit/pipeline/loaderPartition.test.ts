@@ -4,8 +4,10 @@
 import type { Admin, KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { DLQ_HEADERS, headerString, rejectedMessages } from '../../../src/pipeline/deadLetters.ts';
+import fc from 'fast-check';
 import {
   committedIntent,
+  firstAbove,
   forgetPosition,
   intentMetadata,
   newPartitionBuffer,
@@ -29,6 +31,27 @@ function adminWith(offset: string, metadata: string | null): Admin {
 }
 
 describe('loader partition state', () => {
+  it('finds the first message above an offset as a scan of the ascending offsets would', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }), { maxLength: 40 }),
+        fc.bigInt({ min: -2n, max: 2n ** 63n }),
+        (offsets, bound) => {
+          const messages = offsets
+            .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+            .map((o) => message(String(o)));
+          const scanned = messages.findIndex((m) => BigInt(m.offset) > bound);
+          expect(firstAbove(messages, bound)).toBe(scanned === -1 ? messages.length : scanned);
+        },
+      ),
+    );
+    const buffered = ['7', '8', '9', '12'].map(message);
+    expect(firstAbove(buffered, 8n)).toBe(2);
+    expect(firstAbove(buffered, 6n)).toBe(0);
+    expect(firstAbove(buffered, 12n)).toBe(4);
+    expect(firstAbove([], 0n)).toBe(0);
+  });
+
   it('has timer work when a flush is due, or when only transaction markers are left to commit', () => {
     const buffer = newPartitionBuffer();
     expect(timerDue(buffer, 200, 1_000)).toBe(false); // nothing fetched yet
