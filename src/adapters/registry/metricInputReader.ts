@@ -13,7 +13,8 @@
 //
 // The archive loader walks the same bodies to check them (`archiveBodyCheck`): it hands the bytes
 // themselves to ClickHouse, so there every string must also be valid UTF-8, which the full path
-// would otherwise have repaired while decoding.
+// would otherwise have repaired while decoding. It builds nothing it does not check (a string per
+// id was half of that walk's cost).
 import { isUtf8 } from 'node:buffer';
 import {
   FAILED_TYPES,
@@ -35,11 +36,22 @@ const NOTHING = Buffer.alloc(0);
 let buf: Buffer = NOTHING;
 let pos = 0;
 let end = 0;
-/** Whether every string must be valid UTF-8 (the archive's check) rather than only sized. */
-let strictUtf8 = false;
+/**
+ * The archive's check rather than the metrics reader: every string must also be valid UTF-8, and
+ * nothing is built (no string but the service id, whose pattern is checked, and no result object).
+ */
+let checkOnly = false;
+/** What `read` returns for an accepted body in `checkOnly` mode, and what a skipped string reads as. */
+const CHECKED = '';
 
 /** A zigzag varint of at most 7 bytes (|value| < 2^48, exact in a double); NaN otherwise. */
 function long(): number {
+  // Most are one byte: a union's branch, an enum's index, a short string's length.
+  const first = buf[pos] ?? 0x80;
+  if (first < 0x80 && pos < end) {
+    pos++;
+    return (first >>> 1) ^ -(first & 1);
+  }
   let n = 0;
   let scale = 1;
   for (let i = 0; i < 7 && pos < end; i++) {
@@ -55,14 +67,15 @@ function long(): number {
 function stringLength(min: number, max: number): number {
   const length = long();
   if (!(length >= min && length <= max && pos + length <= end)) return -1;
-  return strictUtf8 && !utf8At(pos, length) ? -1 : length;
+  return checkOnly && !utf8At(pos, length) ? -1 : length;
 }
 
 /** Whether the bytes are valid UTF-8: ASCII by a loop (ids mostly are), the rest by node's check. */
 function utf8At(start: number, length: number): boolean {
-  for (let i = start; i < start + length; i++)
-    if ((buf[i] ?? 0) >= 0x80) return isUtf8(buf.subarray(start, start + length));
-  return true;
+  // One test after the loop, not one per byte: twice as fast on the ids' 20–40 bytes.
+  let any = 0;
+  for (let i = start; i < start + length; i++) any |= buf[i] as number;
+  return any < 0x80 || isUtf8(buf.subarray(start, start + length));
 }
 
 function skipString(min: number, max: number): boolean {
@@ -72,10 +85,11 @@ function skipString(min: number, max: number): boolean {
   return true;
 }
 
-function readString(min: number, max: number): string | undefined {
+/** The next string; in `checkOnly` mode only checked unless `needed` (its value is then `CHECKED`). */
+function readString(min: number, max: number, needed = !checkOnly): string | undefined {
   const length = stringLength(min, max);
   if (length < 0) return undefined;
-  const value = buf.toString('utf8', pos, pos + length);
+  const value = needed ? buf.toString('utf8', pos, pos + length) : CHECKED;
   pos += length;
   return value;
 }
@@ -113,7 +127,7 @@ function skipStringMap(): boolean {
     for (let i = 0; i < count; i++) {
       const keyAt = pos;
       if (!skipString(0, Infinity)) return false;
-      if (strictUtf8) {
+      if (checkOnly) {
         keys ??= new Set();
         const key = buf.toString('latin1', keyAt, pos);
         if (keys.has(key)) return false;
@@ -163,7 +177,7 @@ function read(withRegion: boolean): MetricInput | undefined {
   if (stepId === undefined) return undefined;
   const hasService = branch();
   if (hasService < 0) return undefined;
-  const service = hasService === 1 ? readString(0, 128) : null;
+  const service = hasService === 1 ? readString(0, 128, true) : null;
   if (service === undefined || (service !== null && !SERVICE_ID.test(service))) return undefined;
   const action = branch();
   if (action < 0 || (action === 1 && !skipString(0, 256))) return undefined;
@@ -185,6 +199,7 @@ function read(withRegion: boolean): MetricInput | undefined {
   // avsc refuses trailing bytes; the cross-field rules of the contract close the check.
   if (pos !== end || (STEP_TYPES.has(type) && stepId === null) || (FAILED_TYPES.has(type) && error === null))
     return undefined;
+  if (checkOnly) return ACCEPTED;
   return {
     type,
     occurredAt,
@@ -271,11 +286,26 @@ function contractVersion(writerSchema: unknown): boolean | undefined {
   return sameLayout(layout, EXECUTION_V1_LAYOUT) ? false : undefined;
 }
 
-function walk(buffer: Buffer, start: number, withRegion: boolean, utf8: boolean): MetricInput | undefined {
+/** `read`'s answer in `checkOnly` mode: the body passed, and nothing of it was built. */
+const ACCEPTED: MetricInput = {
+  type: 'WORKFLOW_STARTED',
+  occurredAt: 0,
+  tenantId: CHECKED,
+  workflowId: CHECKED,
+  workflowVersion: 1,
+  stepId: null,
+  service: null,
+  attempt: 1,
+  durationMs: null,
+  costMicros: null,
+  error: null,
+};
+
+function walk(buffer: Buffer, start: number, withRegion: boolean, check: boolean): MetricInput | undefined {
   buf = buffer;
   pos = start;
   end = buffer.length;
-  strictUtf8 = utf8;
+  checkOnly = check;
   const input = read(withRegion);
   // A record's bytes are a slice of its whole fetch response: do not hold that past the read.
   buf = NOTHING;
