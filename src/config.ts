@@ -29,6 +29,15 @@ export const configSchema = z.object({
     .default('pulse')
     .describe('ClickHouse database for Pulse tables.'),
   PULSE_CHDB_PATH: z.string().default('.data/chdb').describe('Data folder of the embedded chDB engine.'),
+  PULSE_CHDB_INSERT_SESSIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(3)
+    .describe(
+      'Embedded ClickHouse: sessions the loaders insert through. chDB runs one statement at a time per session, so with one the loaders queue behind each other.',
+    ),
   PULSE_STACK_DIR: z
     .string()
     .default('.stack')

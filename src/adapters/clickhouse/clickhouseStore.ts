@@ -26,8 +26,33 @@ export interface InsertOptions {
 
 export type QueryParams = Record<string, unknown>;
 
-/** A statement on the embedded engine's writing session (chdb's `queryAsync`). */
+/** A statement on one of the embedded engine's writing sessions (chdb's `queryAsync`). */
 type EngineQuery = (sql: string) => Promise<unknown>;
+
+/**
+ * The embedded engine's writing sessions. chDB runs one statement at a time per session (two
+ * concurrent queries on one take twice as long as one; on two sessions of the same folder, as
+ * long as one), so a statement goes to the session with the fewest in flight.
+ */
+export class EngineSessions {
+  readonly #sessions: { readonly query: EngineQuery; inFlight: number }[];
+
+  constructor(queries: readonly EngineQuery[]) {
+    this.#sessions = queries.map((query) => ({ query, inFlight: 0 }));
+  }
+
+  readonly run: EngineQuery = async (sql) => {
+    let session = this.#sessions[0];
+    if (session === undefined) throw new Error('no chDB session');
+    for (const other of this.#sessions) if (other.inFlight < session.inFlight) session = other;
+    session.inFlight++;
+    try {
+      return await session.query(sql);
+    } finally {
+      session.inFlight--;
+    }
+  };
+}
 
 const STAGING_PREFIX = 'pulse-chdb-inserts-';
 let storeCount = 0;
@@ -125,6 +150,8 @@ export class ClickHouseStore {
   readonly #client: ClickHouseClient;
   readonly #readOnly: boolean;
   readonly #engine: EngineQuery | undefined;
+  /** Closes the writing sessions beyond the client's own. */
+  readonly #closeSessions: readonly (() => Promise<void>)[];
   #staging: string | undefined;
   #staged = 0;
   readonly #id = (storeCount++).toString(36);
@@ -136,11 +163,13 @@ export class ClickHouseStore {
     client: ClickHouseClient,
     readOnly: boolean,
     engine?: EngineQuery,
+    closeSessions: readonly (() => Promise<void>)[] = [],
   ) {
     this.target = target;
     this.#client = client;
     this.#readOnly = readOnly;
     this.#engine = engine;
+    this.#closeSessions = closeSessions;
   }
 
   /**
@@ -174,10 +203,18 @@ export class ClickHouseStore {
     const { createChdbConnection } = await import('chdb/connection');
     let client: ClickHouseClient;
     let engine: EngineQuery;
+    const closeExtra: (() => Promise<void>)[] = [];
     try {
       const connection = createChdbConnection({ path: dataPath });
-      engine = (sql) => connection.chdb.queryAsync(sql);
       client = createClient({ connection } as Parameters<typeof createClient>[0]);
+      const queries: EngineQuery[] = [(sql) => connection.chdb.queryAsync(sql)];
+      // A read-only store never inserts: no sessions of its own for that.
+      for (let i = 1; i < (readOnly ? 1 : config.PULSE_CHDB_INSERT_SESSIONS); i++) {
+        const extra = createChdbConnection({ path: dataPath });
+        queries.push((sql) => extra.chdb.queryAsync(sql));
+        closeExtra.push(() => extra.close());
+      }
+      engine = new EngineSessions(queries).run;
     } catch (error) {
       throw new NonRetriableError(
         `cannot open the chDB data folder ${dataPath} (PULSE_CHDB_PATH): ${errorMessage(error)}. ` +
@@ -191,6 +228,7 @@ export class ClickHouseStore {
       readOnly,
       // A read-only session keeps the client path, where readonly=1 refuses the insert.
       readOnly ? undefined : engine,
+      closeExtra,
     );
   }
 
@@ -396,6 +434,7 @@ export class ClickHouseStore {
         if (entry.startsWith(`${this.#id}-`)) rmSync(path.join(this.#staging, entry), { force: true });
       if (readdirSync(this.#staging).length === 0) rmSync(this.#staging, { recursive: true, force: true });
     }
+    await Promise.all(this.#closeSessions.map((close) => close()));
     await this.#client.close();
   }
 }
