@@ -1,5 +1,6 @@
 // Shared by the benchmark runners: numeric command-line flags, nearest-rank quantiles, and the
 // configuration of one isolated run (own topics, groups and chDB folder).
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PulseConfig } from '../config.ts';
 
@@ -26,4 +27,39 @@ export function benchConfig(base: PulseConfig, id: string, stage: string): Pulse
     PULSE_LOADER_BATCH_MAX: 20_000,
     PULSE_LOG_LEVEL: 'warn',
   };
+}
+
+/** CPU seconds per thread name of this process (Linux `/proc/self/task`), empty elsewhere. */
+export function threadCpuByName(): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return byName;
+  }
+  const tick = 100; // USER_HZ: 100 on every Linux build Node supports
+  for (const task of tasks) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    // "pid (comm) state …": comm may hold spaces, so split after its closing parenthesis.
+    const close = stat.lastIndexOf(')');
+    const name = stat.slice(stat.indexOf('(') + 1, close).replace(/[\d-]+$/, '');
+    const fields = stat.slice(close + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / tick;
+    byName.set(name, (byName.get(name) ?? 0) + seconds);
+  }
+  return byName;
+}
+
+/** CPU seconds per thread name spent between two `threadCpuByName` readings, largest first. */
+export function threadCpuSpent(before: Map<string, number>, after: Map<string, number>): [string, number][] {
+  return [...after]
+    .map(([name, s]): [string, number] => [name, s - (before.get(name) ?? 0)])
+    .filter(([, s]) => s >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
 }

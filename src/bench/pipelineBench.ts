@@ -42,7 +42,7 @@ import {
   topicEnd,
   until,
 } from './benchEvents.ts';
-import { benchConfig, flag } from './benchSupport.ts';
+import { benchConfig, flag, threadCpuByName, threadCpuSpent } from './benchSupport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -207,6 +207,7 @@ async function main(): Promise<void> {
   const e2eStart = performance.now();
   const e2eCpu = process.cpuUsage();
   const e2eMainCpu = process.threadCpuUsage();
+  const e2eThreads = threadCpuByName();
   const e2eEnd = await topicEnd(admin, e2eInput);
   const store = whole.store;
   if (store === undefined) throw new Error('bench: the whole-path process must own ClickHouse');
@@ -268,6 +269,9 @@ async function main(): Promise<void> {
   // CPU of the whole process (every thread: chDB's included) and of the main thread alone.
   const e2eCpuSeconds = cpuSecondsOf(process.cpuUsage(e2eCpu));
   const e2eMainCpuSeconds = cpuSecondsOf(process.threadCpuUsage(e2eMainCpu));
+  // Which threads the whole path's CPU went to: the main thread (`node`), V8's GC helpers, libuv's
+  // pool, chDB's own threads (by ClickHouse's thread names).
+  const e2eByThread = threadCpuSpent(e2eThreads, threadCpuByName());
 
   // Query patterns for analysts over the loaded windows: FINAL against argMax.
   const timeQuery = async (sql: string): Promise<number> => {
@@ -367,6 +371,7 @@ async function main(): Promise<void> {
     e2e_eps: Math.round(e2eEps),
     e2e_cpu_s: Number(e2eCpuSeconds.toFixed(1)),
     e2e_main_thread_cpu_s: Number(e2eMainCpuSeconds.toFixed(1)),
+    e2e_cpu_s_by_thread: Object.fromEntries(e2eByThread.map(([name, s]) => [name, Number(s.toFixed(1))])),
     rss_peak_mb: Math.round(rssPeak / 1024 / 1024),
     heap_peak_mb: Math.round(heapPeak / 1024 / 1024),
     rss_peak_mb_by_phase: Object.fromEntries(
@@ -394,6 +399,7 @@ async function main(): Promise<void> {
     `metrics processor alone         ${figures.pipeline_eps} events/s  (ratio to raw consume ${figures.ratio}); ${windows} windows; CPU ${figures.pipeline_cpu_s} s, main thread ${figures.pipeline_main_thread_cpu_s} s`,
     `whole path to ClickHouse        ${figures.e2e_eps} events/s  (archive + processor + metrics loader)`,
     `  CPU during the whole path      ${figures.e2e_cpu_s} s, main thread ${figures.e2e_main_thread_cpu_s} s`,
+    `  by thread name                 ${e2eByThread.map(([name, s]) => `${name} ${s.toFixed(1)}`).join(', ')}`,
     `peak RSS                        ${figures.rss_peak_mb} MB (JS heap at most ${figures.heap_peak_mb} MB)`,
     `event → queryable at ${RATE}/s    p50 ${figures.latency_p50_ms} ms, p90 ${figures.latency_p90_ms}, p99 ${figures.latency_p99_ms}, max ${figures.latency_max_ms} (${sent} events); main thread's event-loop delay p99 ${figures.latency_loop_delay_p99_ms} ms, max ${figures.latency_loop_delay_max_ms} ms; CPU ${figures.latency_cpu_s} s, main thread ${figures.latency_main_thread_cpu_s} s`,
     `analyst query, 1m windows       FINAL ${figures.query_final_ms} ms, argMax ${figures.query_argmax_ms} ms, no dedup ${figures.query_no_dedup_ms} ms`,
